@@ -1,0 +1,518 @@
+"""Every write to the catalog. Keyword-only, atomic, and each change emits its catalog event in the same transaction.
+
+Other apps call these functions; they never save catalog models themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from rs.catalog.attribute_registry import attribute_type_of_value
+from rs.catalog.choices import (
+    OPERATIONAL_SCOPE,
+    AssetType,
+    AttributeType,
+    DeletionCause,
+    EventKind,
+    ProductionType,
+)
+from rs.catalog.events import consumer_get, consumers_for
+from rs.catalog.footprints import footprint_normalise
+from rs.catalog.models import (
+    CatalogEvent,
+    DeletedProduct,
+    EventDelivery,
+    Hold,
+    Product,
+    ProductAsset,
+    ProductAttribute,
+    ProductInput,
+)
+from rs.errors import Conflict, DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 255
+
+
+class ProductAlreadyExists(Conflict):
+    code = "product_exists"
+
+
+class ProductNotFound(NotFound):
+    code = "product_not_found"
+
+
+class InvalidProduct(DomainError):
+    code = "invalid_product"
+
+
+@dataclass(frozen=True)
+class Checksums:
+    md5: str
+    blake3: str
+    computed_at: datetime
+
+
+@dataclass(frozen=True)
+class ProductMetadata:
+    """What identification and extraction know about a product, before it is catalogued."""
+
+    mission: str
+    platform: str
+    family: str
+    product_type: str
+    level: str
+    mode: str = ""
+    instrument_configuration_id: int | None = None
+    timeliness: str = ""
+    content_start: datetime | None = None
+    content_end: datetime | None = None
+    validity_start: datetime | None = None
+    validity_stop: datetime | None = None
+    generation_date: datetime | None = None
+    footprint: GEOSGeometry | None = None
+    attributes: Mapping[str, object] = field(default_factory=dict)
+
+
+# --- events -----------------------------------------------------------------------------------------------------------
+
+
+def event_emit(
+    *, kind: str, product_id: uuid.UUID, trace_id: uuid.UUID | None = None, payload: Mapping[str, object] | None = None
+) -> CatalogEvent:
+    """Write an outbox event and its pending deliveries; the deliveries are enqueued once the transaction commits."""
+    consumers = consumers_for(kind)
+    event = CatalogEvent.objects.create(
+        kind=kind,
+        product_id=product_id,
+        trace_id=trace_id or uuid.uuid4(),
+        payload=dict(payload or {}),
+        dispatched_at=None if consumers else timezone.now(),
+    )
+    EventDelivery.objects.bulk_create([EventDelivery(event=event, consumer=c.name) for c in consumers])
+    if consumers:
+        transaction.on_commit(lambda: _deliveries_enqueue(event.pk, [c.name for c in consumers]))
+    return event
+
+
+def _deliveries_enqueue(event_id: int, consumer_names: Iterable[str]) -> None:
+    from rs.catalog.tasks import event_deliver_task
+
+    for name in consumer_names:
+        consumer = consumer_get(name)
+        if consumer is None:
+            continue
+        try:
+            event_deliver_task.apply_async(args=(event_id, name), queue=consumer.queue)
+        except Exception:  # broker down: the periodic re-dispatch sends it later; the row is the truth
+            logger.warning("could not enqueue event %s for %s; it will be re-dispatched", event_id, name, exc_info=True)
+
+
+def event_deliver(*, event_id: int, consumer_name: str) -> bool:
+    """Run one consumer on one event, exactly once: returns False when there was nothing left to do."""
+    consumer = consumer_get(consumer_name)
+    if consumer is None:
+        logger.error("event %s: no consumer named %r in this process", event_id, consumer_name)
+        return False
+    try:
+        with transaction.atomic():
+            delivery = (
+                EventDelivery.objects.select_for_update(skip_locked=True)
+                .select_related("event")
+                .filter(event_id=event_id, consumer=consumer_name, delivered_at__isnull=True)
+                .first()
+            )
+            if delivery is None:  # already delivered, or another worker is delivering it right now
+                return False
+            consumer.handler(delivery.event)
+            now = timezone.now()
+            EventDelivery.objects.filter(pk=delivery.pk).update(
+                delivered_at=now, attempts=delivery.attempts + 1, last_error=""
+            )
+            if not EventDelivery.objects.filter(event_id=event_id, delivered_at__isnull=True).exists():
+                CatalogEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).update(dispatched_at=now)
+    except Exception as exc:
+        EventDelivery.objects.filter(event_id=event_id, consumer=consumer_name, delivered_at__isnull=True).update(
+            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    return True
+
+
+def events_redispatch(*, older_than_s: int | None = None, limit: int = 500) -> int:
+    """Re-enqueue deliveries whose on-commit send was lost (broker down, process killed). Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_s if older_than_s is not None
+                                                 else settings.RS_EVENT_REDISPATCH_AFTER_S)
+    sent = 0
+    events = CatalogEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff).order_by("created_at")
+    for event in events[:limit]:
+        pending = list(
+            EventDelivery.objects.filter(event=event, delivered_at__isnull=True).values_list("consumer", "attempts")
+        )
+        if not pending:
+            CatalogEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
+            continue
+        retryable = [name for name, attempts in pending if attempts < settings.RS_EVENT_MAX_ATTEMPTS]
+        _deliveries_enqueue(event.pk, retryable)
+        sent += len(retryable)
+    return sent
+
+
+def events_purge(*, older_than_days: int | None = None) -> int:
+    """Delete fully dispatched events older than the retention (their deliveries go with them)."""
+    days = settings.RS_EVENT_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = CatalogEvent.objects.filter(dispatched_at__lt=cutoff).delete()
+    return deleted
+
+
+def delivery_retry(*, delivery_id: int) -> None:
+    """Operator action: give a delivery that exhausted its attempts a fresh start."""
+    with transaction.atomic():
+        updated = EventDelivery.objects.filter(pk=delivery_id, delivered_at__isnull=True).update(attempts=0)
+        if not updated:
+            raise NotFound(f"no pending delivery {delivery_id}")
+        delivery = EventDelivery.objects.get(pk=delivery_id)
+        transaction.on_commit(lambda: _deliveries_enqueue(delivery.event_id, [delivery.consumer]))
+
+
+# --- products ---------------------------------------------------------------------------------------------------------
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidProduct(f"product name must have 1 to {MAX_NAME_LENGTH} characters")
+    if "/" in name or "\\" in name or "\x00" in name or name in {".", ".."}:
+        raise InvalidProduct(f"product name {name!r} contains a path separator or NUL")
+
+
+def _attribute_rows(product: Product, attributes: Mapping[str, object]) -> list[ProductAttribute]:
+    rows = []
+    for name, value in attributes.items():
+        if value is None:
+            continue
+        value_type = attribute_type_of_value(name, value)
+        row = ProductAttribute(product=product, name=name, value_type=value_type)
+        try:
+            if value_type == AttributeType.STRING:
+                row.value_string = str(value)
+            elif value_type == AttributeType.INTEGER:
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                    raise TypeError
+                row.value_integer = int(value)  # type: ignore[call-overload]
+            elif value_type == AttributeType.DOUBLE:
+                if isinstance(value, bool):
+                    raise TypeError
+                row.value_double = float(value)  # type: ignore[arg-type]
+            elif value_type == AttributeType.BOOLEAN:
+                if not isinstance(value, bool):
+                    raise TypeError
+                row.value_boolean = value
+            else:
+                if not isinstance(value, datetime) or value.tzinfo is None:
+                    raise TypeError
+                row.value_datetime = value
+        except (TypeError, ValueError):
+            raise InvalidProduct(f"attribute {name}: {value!r} is not a valid {value_type} value") from None
+        rows.append(row)
+    return rows
+
+
+@transaction.atomic
+def product_register(
+    *,
+    name: str,
+    metadata: ProductMetadata,
+    content_length: int,
+    storage_key: str = "",
+    checksums: Checksums | None = None,
+    origin_date: datetime | None = None,
+    scope: str = OPERATIONAL_SCOPE,
+    production_type: str = ProductionType.SYSTEMATIC,
+    content_type: str = "application/octet-stream",
+    inputs: Sequence[uuid.UUID] = (),
+    job_id: int | None = None,
+    publish: bool = False,
+    product_id: uuid.UUID | None = None,
+    trace_id: uuid.UUID | None = None,
+) -> Product:
+    """Create the catalogue entry of a stored (or metadata-only) product and emit `created` (and `published`)."""
+    _check_name(name)
+    if content_length < 0:
+        raise InvalidProduct("content length cannot be negative")
+    if publish and scope != OPERATIONAL_SCOPE:
+        raise InvalidProduct("only operational products can be published")
+    if metadata.content_start and metadata.content_end and metadata.content_end < metadata.content_start:
+        raise InvalidProduct("sensing stop is before sensing start")
+    footprint = footprint_normalise(metadata.footprint) if metadata.footprint is not None else None
+    now = timezone.now()
+    product = Product(
+        id=product_id or uuid.uuid4(),
+        name=name,
+        scope=scope,
+        mission=metadata.mission,
+        platform=metadata.platform,
+        family=metadata.family,
+        product_type=metadata.product_type,
+        level=metadata.level,
+        mode=metadata.mode,
+        instrument_configuration_id=metadata.instrument_configuration_id,
+        timeliness=metadata.timeliness,
+        production_type=production_type,
+        content_type=content_type,
+        content_length=content_length,
+        storage_key=storage_key,
+        online=bool(storage_key),
+        origin_date=origin_date,
+        generation_date=metadata.generation_date,
+        publication_date=now if publish else None,
+        content_start=metadata.content_start,
+        content_end=metadata.content_end,
+        validity_start=metadata.validity_start,
+        validity_stop=metadata.validity_stop,
+        md5=checksums.md5 if checksums else "",
+        md5_date=checksums.computed_at if checksums else None,
+        blake3=checksums.blake3 if checksums else "",
+        blake3_date=checksums.computed_at if checksums else None,
+        footprint=footprint,
+        job_id=job_id,
+    )
+    product.full_clean(exclude=["footprint", "inputs"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():  # savepoint: a duplicate leaves the caller's transaction usable
+            product.save(force_insert=True)
+    except IntegrityError:
+        if Product.objects.filter(scope=scope, name=name).exists():
+            raise ProductAlreadyExists(f"product {name!r} is already in the catalog ({scope})") from None
+        raise
+    ProductAttribute.objects.bulk_create(_attribute_rows(product, metadata.attributes))
+    if inputs:
+        found = set(Product.objects.filter(id__in=inputs).values_list("id", flat=True))
+        missing = [str(i) for i in inputs if i not in found]
+        if missing:
+            raise InvalidProduct(f"input products not in the catalog: {', '.join(missing)}")
+        ProductInput.objects.bulk_create([ProductInput(output=product, input_id=i) for i in dict.fromkeys(inputs)])
+    trace = trace_id or uuid.uuid4()
+    event_emit(kind=EventKind.CREATED, product_id=product.id, trace_id=trace, payload=_event_payload(product))
+    if publish:
+        event_emit(kind=EventKind.PUBLISHED, product_id=product.id, trace_id=trace, payload=_event_payload(product))
+    return product
+
+
+def _event_payload(product: Product) -> dict[str, object]:
+    return {
+        "name": product.name,
+        "mission": product.mission,
+        "family": product.family,
+        "product_type": product.product_type,
+        "scope": product.scope,
+    }
+
+
+def _locked(product_id: uuid.UUID) -> Product:
+    try:
+        return Product.objects.select_for_update().get(pk=product_id)
+    except Product.DoesNotExist:
+        raise ProductNotFound(f"no product {product_id}") from None
+
+
+@transaction.atomic
+def product_publish(*, product_id: uuid.UUID, at: datetime | None = None, trace_id: uuid.UUID | None = None) -> Product:
+    """Make a product visible to PRIP and STAC; publishing twice changes nothing and emits nothing."""
+    product = _locked(product_id)
+    if product.scope != OPERATIONAL_SCOPE:
+        raise InvalidProduct(f"product {product.name} belongs to {product.scope!r}: only operational products publish")
+    if product.publication_date is not None:
+        return product
+    product.publication_date = at or timezone.now()
+    product.save(update_fields=["publication_date", "modification_date"])
+    event_emit(kind=EventKind.PUBLISHED, product_id=product.id, trace_id=trace_id, payload=_event_payload(product))
+    return product
+
+
+UPDATABLE_FIELDS = frozenset({"eviction_date", "online", "origin_date", "timeliness", "production_type"})
+
+
+@transaction.atomic
+def product_update(
+    *,
+    product_id: uuid.UUID,
+    changes: Mapping[str, object] | None = None,
+    attributes: Mapping[str, object] | None = None,
+    footprint: GEOSGeometry | None = None,
+    trace_id: uuid.UUID | None = None,
+) -> Product:
+    """Change properties, attributes (set or replace by name; None removes) or the footprint; emits `modified`."""
+    product = _locked(product_id)
+    changes = dict(changes or {})
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise InvalidProduct(f"cannot update {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(product, name, value)
+    if footprint is not None:
+        product.footprint = footprint_normalise(footprint)
+    product.save()
+    if attributes:
+        ProductAttribute.objects.filter(product=product, name__in=list(attributes)).delete()
+        ProductAttribute.objects.bulk_create(_attribute_rows(product, attributes))
+    fields = sorted([*changes, *(["footprint"] if footprint is not None else []), *(attributes or {})])
+    event_emit(
+        kind=EventKind.MODIFIED, product_id=product.id, trace_id=trace_id,
+        payload={**_event_payload(product), "changed": fields},
+    )
+    return product
+
+
+@transaction.atomic
+def asset_add(
+    *,
+    product_id: uuid.UUID,
+    type: str = AssetType.QUICKLOOK,
+    name: str,
+    storage_key: str,
+    content_type: str,
+    content_length: int,
+    md5: str = "",
+) -> ProductAsset:
+    product = _locked(product_id)
+    _check_name(name)
+    if ProductAsset.objects.filter(product=product, name=name).exists():
+        raise Conflict(f"product {product.name} already has an asset {name!r}")
+    asset = ProductAsset.objects.create(
+        product=product, type=type, name=name, storage_key=storage_key, content_type=content_type,
+        content_length=content_length, md5=md5,
+    )
+    product.save(update_fields=["modification_date"])
+    event_emit(
+        kind=EventKind.MODIFIED, product_id=product.id,
+        payload={**_event_payload(product), "changed": [f"asset:{name}"]},
+    )
+    return asset
+
+
+def _json_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _deleted_product_record(product: Product, *, cause: str, at: datetime) -> DeletedProduct:
+    attributes = [
+        {"name": a.name, "type": a.value_type, "value": _json_value(a.value)} for a in product.attributes.all()
+    ]
+    record, _ = DeletedProduct.objects.update_or_create(
+        id=product.id,
+        defaults=dict(
+            name=product.name, scope=product.scope, mission=product.mission, platform=product.platform,
+            family=product.family, product_type=product.product_type, production_type=product.production_type,
+            content_type=product.content_type, content_length=product.content_length,
+            origin_date=product.origin_date, publication_date=product.publication_date,
+            modification_date=product.modification_date, eviction_date=product.eviction_date,
+            content_start=product.content_start, content_end=product.content_end, md5=product.md5,
+            blake3=product.blake3, footprint=product.footprint, attributes=attributes,
+            deletion_date=at, deletion_cause=cause,
+        ),
+    )
+    return record
+
+
+def _stored_objects_delete(product: Product, *, with_assets: bool) -> None:
+    """Delete the bytes first: a crash after this and before the catalog commit is repaired by the next run, because
+    the product is still online and deleting a missing object is a no-op."""
+    from rs.catalog.storage import object_store
+
+    store = object_store()
+    if product.storage_key:
+        store.delete(product.storage_key)
+    if with_assets:
+        for key in product.assets.values_list("storage_key", flat=True):
+            store.delete(key)
+
+
+def product_evict(
+    *, product_id: uuid.UUID, cause: str = DeletionCause.OBSOLETE, trace_id: uuid.UUID | None = None
+) -> Product:
+    """Remove the stored object of a product and keep its catalogue entry offline; records a DeletedProduct."""
+    if cause not in DeletionCause.values:
+        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    try:
+        product = Product.objects.get(pk=product_id)
+    except Product.DoesNotExist:
+        raise ProductNotFound(f"no product {product_id}") from None
+    if not product.online:
+        return product
+    _stored_objects_delete(product, with_assets=False)
+    with transaction.atomic():
+        product = _locked(product_id)
+        if not product.online:
+            return product
+        now = timezone.now()
+        product.online = False
+        product.save(update_fields=["online", "modification_date"])
+        _deleted_product_record(product, cause=cause, at=now)
+        event_emit(kind=EventKind.EVICTED, product_id=product.id, trace_id=trace_id,
+                   payload={**_event_payload(product), "cause": cause})
+    return product
+
+
+def product_delete(
+    *, product_id: uuid.UUID, cause: str = DeletionCause.OBSOLETE, trace_id: uuid.UUID | None = None
+) -> DeletedProduct:
+    """Remove a product entirely (object, assets, entry); what remains is its DeletedProduct record."""
+    if cause not in DeletionCause.values:
+        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    try:
+        product = Product.objects.get(pk=product_id)
+    except Product.DoesNotExist:
+        raise ProductNotFound(f"no product {product_id}") from None
+    _stored_objects_delete(product, with_assets=True)
+    with transaction.atomic():
+        product = _locked(product_id)
+        record = _deleted_product_record(product, cause=cause, at=timezone.now())
+        payload = {**_event_payload(product), "cause": cause}
+        product.delete()
+        event_emit(kind=EventKind.DELETED, product_id=record.id, trace_id=trace_id, payload=payload)
+    return record
+
+
+# --- holds ------------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hold_create(
+    *,
+    reason: str,
+    product_id: uuid.UUID | None = None,
+    product_type: str = "",
+    order_ref: str = "",
+    expires_at: datetime | None = None,
+    created_by_id: int | None = None,
+) -> Hold:
+    """Pin one product, a product type or the products of an order against eviction."""
+    targets = [t for t in (product_id, product_type, order_ref) if t]
+    if len(targets) != 1:
+        raise DomainError("a hold names exactly one of: a product, a product type, an order")
+    if not reason.strip():
+        raise DomainError("a hold needs a reason")
+    if product_id is not None and not Product.objects.filter(pk=product_id).exists():
+        raise ProductNotFound(f"no product {product_id}")
+    return Hold.objects.create(
+        product_id=product_id, product_type=product_type, order_ref=order_ref, reason=reason.strip(),
+        expires_at=expires_at, created_by_id=created_by_id,
+    )
+
+
+def hold_release(*, hold_id: int) -> None:
+    deleted, _ = Hold.objects.filter(pk=hold_id).delete()
+    if not deleted:
+        raise NotFound(f"no hold {hold_id}")

@@ -1,0 +1,233 @@
+"""Object store on S3 (SeaweedFS in the suite), through the boto3 client of django-storages' S3Storage."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import boto3.session
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.utils.http import content_disposition_header
+
+from rs.catalog.storage.base import READ_CHUNK_BYTES, ObjectStore, Source, StoredObject, StreamDigest, range_check
+from rs.catalog.storage.errors import ObjectNotFound, StorageError
+from rs.catalog.storage.keys import key_check, prefix_check
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
+    from storages.backends.s3 import S3Storage
+
+logger = logging.getLogger(__name__)
+
+# HEAD requests carry no error body, so a missing object or bucket shows up as the bare status code.
+_MISSING_OBJECT = {"NoSuchKey", "404", "NotFound"}
+_MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
+
+
+class S3ObjectStore(ObjectStore):
+    """Objects in one bucket; large uploads go up in parts of RS_S3_MULTIPART_CHUNK_BYTES."""
+
+    def __init__(self, *, client: S3Client, bucket: str, presign_client: S3Client | None = None) -> None:
+        self._client = client
+        # Presigned URLs are used by clients outside the deployment's network: they must name the public endpoint.
+        self._presign_client = presign_client or client
+        self.bucket = bucket
+
+    @classmethod
+    def from_storage(cls, storage: S3Storage) -> S3ObjectStore:
+        # boto3 clients are thread-safe (unlike the resource django-storages keeps per thread), so one is enough.
+        client = storage.connection.meta.client
+        public = settings.RS_S3_PUBLIC_ENDPOINT_URL
+        presign_client = None
+        if public and public != settings.RS_S3_ENDPOINT_URL:
+            style = settings.RS_S3_ADDRESSING_STYLE
+            config = BotoConfig(signature_version="s3v4", s3={"addressing_style": style})  # type: ignore[arg-type]
+            presign_client = boto3.session.Session().client(
+                "s3", endpoint_url=public, region_name=settings.RS_S3_REGION,
+                aws_access_key_id=settings.RS_S3_ACCESS_KEY, aws_secret_access_key=settings.RS_S3_SECRET_KEY,
+                config=config,
+            )
+        return cls(client=client, bucket=storage.bucket_name, presign_client=presign_client)
+
+    def put_stream(
+        self,
+        *,
+        key: str,
+        stream: Source,
+        content_type: str = "application/octet-stream",
+        expected_size: int | None = None,
+        expected_md5: str | None = None,
+    ) -> StoredObject:
+        key_check(key)
+        digest = StreamDigest(key=key, expected_size=expected_size, expected_md5=expected_md5)
+        # Read at call time so a changed setting applies without rebuilding the cached store.
+        parts = _parts(digest.feed(stream), settings.RS_S3_MULTIPART_CHUNK_BYTES)
+        upload_id: str | None = None
+        completed: list[CompletedPartTypeDef] = []
+        try:
+            for number, (body, is_last) in enumerate(parts, start=1):
+                if number == 1 and is_last:  # fits in one part: a plain PUT
+                    digest.verify()  # before the PUT: a refused upload never replaces an existing object
+                    with _s3_errors(key):
+                        self._client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+                    break
+                with _s3_errors(key):
+                    if upload_id is None:
+                        upload_id = self._client.create_multipart_upload(
+                            Bucket=self.bucket, Key=key, ContentType=content_type
+                        )["UploadId"]
+                    response = self._client.upload_part(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+                    )
+                completed.append({"PartNumber": number, "ETag": response["ETag"]})
+            if upload_id is not None:
+                digest.verify()  # before completing: a refused upload never becomes visible
+                with _s3_errors(key):
+                    self._client.complete_multipart_upload(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": completed}
+                    )
+        except BaseException:
+            # Whatever failed (the source, the store, a checksum, an interrupt): drop the parts already sent.
+            if upload_id is not None:
+                self._abort(key=key, upload_id=upload_id)
+            raise
+        if (mismatch := digest.stored_size_mismatch(self.size(key))) is not None:
+            self.delete(key)
+            raise mismatch
+        return digest.result()
+
+    def _abort(self, *, key: str, upload_id: str) -> None:
+        try:
+            self._client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except (BotoCoreError, ClientError):
+            # The original error matters more; a bucket lifecycle rule should clean what is left.
+            logger.warning("could not abort multipart upload %s of %r", upload_id, key, exc_info=True)
+
+    def open_range(self, *, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        range_check(start, end)
+        key_check(key)
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if start or end is not None:
+            params["Range"] = f"bytes={start}-{'' if end is None else end}"
+        try:
+            response = self._client.get_object(**params)
+        except ClientError as exc:
+            if _code(exc) == "InvalidRange":  # start at or past the end: nothing to read, like a file
+                return iter(())
+            raise _translated(exc, key) from exc
+        except BotoCoreError as exc:
+            raise _translated(exc, key) from exc
+        return _body_chunks(response["Body"], key=key)
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.size(key)
+        except ObjectNotFound:
+            return False
+        return True
+
+    def size(self, key: str) -> int:
+        key_check(key)
+        with _s3_errors(key):
+            return self._client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
+
+    def delete(self, key: str) -> None:
+        key_check(key)
+        with _s3_errors(key):
+            self._client.delete_object(Bucket=self.bucket, Key=key)  # S3 answers 204 for a missing key too
+
+    def download_url(self, *, key: str, filename: str, expires_s: int | None = None) -> str:
+        key_check(key)
+        lifetime = settings.RS_DOWNLOAD_URL_EXPIRY_S if expires_s is None else expires_s
+        if lifetime < 1:
+            raise ValueError(f"expires_s={lifetime}: a download URL must live at least one second")
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition_header(as_attachment=True, filename=filename),
+        }
+        with _s3_errors(key):
+            return self._presign_client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
+
+    def list_keys(self, prefix: str = "") -> Iterator[tuple[str, int]]:
+        prefix_check(prefix)
+        return self._list(prefix)
+
+    def _list(self, prefix: str) -> Iterator[tuple[str, int]]:
+        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        with _s3_errors(prefix):
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield item["Key"], item["Size"]
+
+    def ensure_bucket(self) -> None:
+        try:
+            self._client.head_bucket(Bucket=self.bucket)
+            return
+        except ClientError as exc:
+            if _code(exc) not in _MISSING_BUCKET:
+                raise _translated(exc, "") from exc
+        except BotoCoreError as exc:
+            raise _translated(exc, "") from exc
+        region = self._client.meta.region_name
+        try:
+            if region and region != "us-east-1":  # us-east-1 refuses an explicit location constraint
+                self._client.create_bucket(
+                    Bucket=self.bucket,
+                    CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+                )
+            else:
+                self._client.create_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if _code(exc) != "BucketAlreadyOwnedByYou":  # another process created it meanwhile
+                raise _translated(exc, "") from exc
+        except BotoCoreError as exc:
+            raise _translated(exc, "") from exc
+
+
+def _parts(chunks: Iterator[bytes], part_size: int) -> Iterator[tuple[bytes, bool]]:
+    """Cut a stream into parts of exactly `part_size` bytes (the last one shorter), each flagged if it is the last.
+
+    A part is only known not to be the last when at least one more byte has arrived, which is why the buffer has to
+    grow past `part_size` before a part is released.
+    """
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        while len(buffer) > part_size:
+            part = bytes(buffer[:part_size])
+            del buffer[:part_size]
+            yield part, False
+    yield bytes(buffer), True
+
+
+def _body_chunks(body: Any, *, key: str) -> Iterator[bytes]:
+    try:
+        with _s3_errors(key):
+            yield from body.iter_chunks(READ_CHUNK_BYTES)
+    finally:
+        body.close()
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _translated(exc: BotoCoreError | ClientError, key: str) -> Exception:
+    if isinstance(exc, ClientError) and _code(exc) in _MISSING_OBJECT and key:
+        return ObjectNotFound(f"No object {key!r}.", details={"key": key})
+    detail = _code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+    return StorageError(f"S3 store, {key!r}: {detail}: {exc}")
+
+
+@contextlib.contextmanager
+def _s3_errors(key: str) -> Iterator[None]:
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise _translated(exc, key) from exc

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+
+import pytest
+from django.contrib.gis.geos import GEOSGeometry, LineString, Polygon
+
+from rs.catalog.footprints import (
+    InvalidFootprint,
+    footprint_from_nadir_line,
+    footprint_from_ring,
+    footprint_normalise,
+)
+
+
+def latlon(text: str) -> list[tuple[float, float]]:
+    """Manifest order 'lat,lon lat,lon …' to (lon, lat)."""
+    return [(float(p.split(",")[1]), float(p.split(",")[0])) for p in text.split()]
+
+
+def test_a_counter_clockwise_l0_slice_keeps_its_ring():
+    ring = latlon("36.7787,86.8273 38.7338,86.4312 38.4629,83.6235 36.5091,84.0935 36.7787,86.8273")
+    footprint = footprint_from_ring(ring)
+    assert footprint.wkt == (
+        "MULTIPOLYGON (((86.8273 36.7787, 86.4312 38.7338, 83.6235 38.4629, 84.0935 36.5091, 86.8273 36.7787)))"
+    )
+
+
+def test_a_clockwise_l1_footprint_is_reversed_to_counter_clockwise():
+    ring = latlon("12.378114,48.279240 12.829241,50.603844 11.081389,50.958828 10.625828,48.649940")
+    footprint = footprint_from_ring(ring)
+    expected = GEOSGeometry(
+        "POLYGON ((48.64994 10.625828, 50.958828 11.081389, 50.603844 12.829241, 48.27924 12.378114, "
+        "48.64994 10.625828))", srid=4326)
+    assert footprint[0].equals_exact(GEOSGeometry(footprint[0].wkt), 0)
+    assert footprint[0].equals(expected)
+    assert footprint[0].coords[0] == ((48.64994, 10.625828), (50.958828, 11.081389), (50.603844, 12.829241),
+                                      (48.27924, 12.378114), (48.64994, 10.625828))
+
+
+def test_a_footprint_across_the_antimeridian_is_split_into_two_polygons():
+    footprint = footprint_from_ring([(178, 50), (-178, 50), (-178, 53), (178, 53)])
+    assert footprint.geom_type == "MultiPolygon"
+    assert len(footprint) == 2
+    east, west = sorted(footprint, key=lambda p: -p.extent[0])
+    assert east.extent == (178.0, 50.0, 180.0, 53.0)
+    assert west.extent == (-180.0, 50.0, -178.0, 53.0)
+    assert math.isclose(footprint.area, 12.0)
+    assert footprint.valid
+
+
+def test_every_part_is_counter_clockwise():
+    footprint = footprint_from_ring([(170, 10), (170, 20), (-170, 20), (-170, 10)])  # clockwise and crossing
+    for polygon in footprint:
+        ring = polygon[0].coords
+        area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in pairwise(ring))
+        assert area > 0
+
+
+def test_a_wave_mode_nadir_line_stays_a_line():
+    line = footprint_from_nadir_line(latlon("-62.2900,108.5909 -65.5655,105.8055"))
+    assert line.wkt == "LINESTRING (108.5909 -62.29, 105.8055 -65.5655)"
+
+
+@pytest.mark.parametrize(
+    ("ring", "message"),
+    [
+        ([(0, 0), (1, 1)], "at least 3 distinct points"),
+        ([(0, 0), (1, 0), (1, 91)], "out of range"),
+        ([(0, 0), (float("nan"), 0), (1, 1)], "NaN"),
+        ([(0, 0), (1, 1), (2, 2)], "no area"),
+    ],
+)
+def test_bad_rings_are_refused_with_the_reason(ring, message):
+    with pytest.raises(InvalidFootprint, match=message):
+        footprint_from_ring(ring)
+
+
+def test_normalise_refuses_points_and_keeps_lines():
+    with pytest.raises(InvalidFootprint, match="not Point"):
+        footprint_normalise(GEOSGeometry("POINT (1 2)", srid=4326))
+    assert footprint_normalise(LineString((0, 0), (1, 1), srid=4326)).geom_type == "LineString"
+    assert footprint_normalise(Polygon(((0, 0), (0, 1), (1, 1), (0, 0)), srid=4326)).geom_type == "MultiPolygon"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PripConfig(AppConfig):
+    name = "rs.prip"
+    verbose_name = "PRIP distribution"

@@ -1,0 +1,326 @@
+"""Settings for the Copernicus Reference System.
+
+Everything that differs between machines comes from the environment (or a `.env` file beside manage.py, which the
+set-up writes with a generated SECRET_KEY). With no environment at all the system runs on the embedded default:
+SpatiaLite, filesystem object storage and the filesystem Celery broker, all under ./var/. Bad values stop the
+process at start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(env.str("RS_ENV_FILE", default=str(BASE_DIR / ".env")))  # never overrides variables already set
+
+
+def _choice(name: str, default: str, allowed: set[str]) -> str:
+    value = env.str(name, default=default)
+    if value not in allowed:
+        raise ImproperlyConfigured(f"{name}={value!r}: use one of {', '.join(sorted(allowed))}")
+    return value
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: not an integer ({exc})") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value}: must be >= {minimum}")
+    return value
+
+
+VAR_DIR = Path(env.str("RS_VAR_DIR", default=str(BASE_DIR / "var")))
+
+# --- Core -----------------------------------------------------------------------------------------------------------
+
+DEBUG = env.bool("DEBUG", default=False)
+try:
+    SECRET_KEY = env.str("SECRET_KEY")
+except ImproperlyConfigured:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. `make run`/`make test` write one to .env; in a deployment set it in the environment."
+    ) from None
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Set RS_BEHIND_TLS_PROXY=true when a TLS-terminating proxy sets X-Forwarded-Proto (absolute nextLinks need it).
+if env.bool("RS_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "rs.catalog",
+    "rs.ingestion",
+    "rs.production",
+    "rs.prip",
+    "rs.monitoring",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rs.urls"
+WSGI_APPLICATION = "rs.wsgi.application"
+ASGI_APPLICATION = "rs.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "rs" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------------------------------
+
+try:
+    DATABASES = {"default": env.db("DATABASE_URL", default=f"spatialite:///{VAR_DIR / 'rs.sqlite3'}")}
+except (ImproperlyConfigured, KeyError, ValueError) as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL: cannot be parsed ({exc})") from None
+DB_ENGINE = DATABASES["default"]["ENGINE"]
+if DB_ENGINE not in {"django.contrib.gis.db.backends.postgis", "django.contrib.gis.db.backends.spatialite"}:
+    raise ImproperlyConfigured(f"DATABASE_URL: use a postgis:// or spatialite:// URL (got engine {DB_ENGINE})")
+IS_POSTGIS = DB_ENGINE.endswith("postgis")
+if IS_POSTGIS:
+    DATABASES["default"]["CONN_MAX_AGE"] = _env_int("DATABASE_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    # Web, worker and beat write to one SQLite file: WAL lets readers run beside a writer, IMMEDIATE takes the write
+    # lock at BEGIN (no deadlock on lock upgrade) and the timeout makes writers queue instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Debian 12 ships GDAL 3.6: Django warns on every command that it cannot block GDAL's file/network access. We only
+# hand GDAL geometries we built ourselves, never file names or URLs from users.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Cache ----------------------------------------------------------------------------------------------------------
+
+try:
+    CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+except (ImproperlyConfigured, KeyError, ValueError) as exc:
+    raise ImproperlyConfigured(f"CACHE_URL: cannot be parsed ({exc})") from None
+
+# --- Auth, i18n, static ---------------------------------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+MEDIA_URL = "/media/"  # nothing is served from here; set so live test servers do not treat every path as a file
+MEDIA_ROOT = VAR_DIR / "media"
+STATIC_ROOT = VAR_DIR / "static"
+# frontend/dist is written by `npm run build` (see frontend/package.json); it holds the bundled map libraries.
+STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"]
+
+# --- Object storage -------------------------------------------------------------------------------------------------
+
+RS_STORAGE = _choice("RS_STORAGE", "filesystem", {"filesystem", "s3"})
+RS_STORAGE_ROOT = Path(env.str("RS_STORAGE_ROOT", default=str(VAR_DIR / "storage")))
+RS_S3_ENDPOINT_URL = env.str("RS_S3_ENDPOINT_URL", default="")
+RS_S3_BUCKET = env.str("RS_S3_BUCKET", default="rs-products")
+# The S3 address clients outside the deployment reach, used in presigned download URLs (default: the endpoint).
+RS_S3_PUBLIC_ENDPOINT_URL = env.str("RS_S3_PUBLIC_ENDPOINT_URL", default="")
+RS_S3_REGION = env.str("RS_S3_REGION", default="us-east-1")
+RS_S3_ACCESS_KEY = env.str("RS_S3_ACCESS_KEY", default="")
+RS_S3_SECRET_KEY = env.str("RS_S3_SECRET_KEY", default="")
+RS_S3_ADDRESSING_STYLE = _choice("RS_S3_ADDRESSING_STYLE", "path", {"path", "virtual", "auto"})
+# Parts of 64 MiB keep a 50 GB product under S3's 10,000-part limit with room to spare (limit/part ≈ 640 GB).
+RS_S3_MULTIPART_CHUNK_BYTES = _env_int("RS_S3_MULTIPART_CHUNK_BYTES", 64 * 1024 * 1024, minimum=5 * 1024 * 1024)
+RS_DOWNLOAD_URL_EXPIRY_S = _env_int("RS_DOWNLOAD_URL_EXPIRY_S", 600, minimum=1)
+
+if RS_STORAGE == "s3":
+    missing = [n for n in ("RS_S3_ENDPOINT_URL", "RS_S3_ACCESS_KEY", "RS_S3_SECRET_KEY") if not env.str(n, default="")]
+    if missing:
+        raise ImproperlyConfigured(f"RS_STORAGE=s3 needs {', '.join(missing)}")
+    if not 3 <= len(RS_S3_BUCKET) <= 63:
+        raise ImproperlyConfigured(f"RS_S3_BUCKET={RS_S3_BUCKET!r}: bucket names have 3 to 63 characters")
+    _products_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "endpoint_url": RS_S3_ENDPOINT_URL,
+            "access_key": RS_S3_ACCESS_KEY,
+            "secret_key": RS_S3_SECRET_KEY,
+            "bucket_name": RS_S3_BUCKET,
+            "region_name": RS_S3_REGION,
+            "addressing_style": RS_S3_ADDRESSING_STYLE,
+            "signature_version": "s3v4",
+            "querystring_auth": True,
+            "querystring_expire": RS_DOWNLOAD_URL_EXPIRY_S,
+            "file_overwrite": True,  # keys are chosen by the catalog; never rename silently
+        },
+    }
+else:
+    _products_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(RS_STORAGE_ROOT), "allow_overwrite": True},
+    }
+
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media")},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "products": _products_storage,
+}
+
+# --- Celery ---------------------------------------------------------------------------------------------------------
+
+CELERY_QUEUE_DIR = VAR_DIR / "celery"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CELERY_BROKER_URL={CELERY_BROKER_URL!r}: use filesystem:// or redis://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
+        "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
+        "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.1,  # the default 1 s makes every hop of a chain wait a second
+    }
+    _default_result_backend = f"file://{CELERY_QUEUE_DIR / 'results'}"
+    # kombu's filesystem transport needs its folders to exist before a producer or a worker starts
+    for _folder in ("queue", "processed", "results"):
+        (CELERY_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
+else:
+    # Redis redelivers an unacknowledged message after visibility_timeout. Production jobs can run for hours, so
+    # keep it longer than Max_Time; duplicates are harmless anyway because job rows are claimed atomically.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
+    _default_result_backend = CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_result_backend)
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_IGNORE_RESULT = True  # database rows are the truth; tasks that need a result say so
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+RS_QUEUES = (
+    "ingestion",
+    "preparation",
+    "production-high",
+    "production-medium",
+    "production-low",
+    "maintenance",
+)
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_ROUTES = {
+    "rs.ingestion.tasks.*": {"queue": "ingestion"},
+    "rs.production.tasks.preparation_*": {"queue": "preparation"},
+    # Execution tasks are sent to production-high|medium|low explicitly, from the job's priority.
+    "rs.production.tasks.*": {"queue": "production-medium"},
+    "rs.catalog.tasks.*": {"queue": "maintenance"},
+    "rs.monitoring.tasks.*": {"queue": "maintenance"},
+    "rs.prip.tasks.*": {"queue": "maintenance"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "catalog-events-redispatch": {"task": "rs.catalog.tasks.events_redispatch_task", "schedule": 30.0},
+    "catalog-events-purge": {"task": "rs.catalog.tasks.events_purge_task", "schedule": crontab(minute="17")},
+}
+
+# --- Catalog --------------------------------------------------------------------------------------------------------
+
+# An undelivered event older than this is dispatched again by the periodic task (the on-commit send was lost).
+RS_EVENT_REDISPATCH_AFTER_S = _env_int("RS_EVENT_REDISPATCH_AFTER_S", 60, minimum=1)
+RS_EVENT_RETENTION_DAYS = _env_int("RS_EVENT_RETENTION_DAYS", 7, minimum=0)
+
+# --- API ------------------------------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header turns "no credentials" into a 401 instead of a 403.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rs.api.pagination.StandardCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "rs.api.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Copernicus Reference System operator API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Logging --------------------------------------------------------------------------------------------------------
+
+RS_LOG_FORMAT = _choice("RS_LOG_FORMAT", "text", {"text", "json"})
+LOG_LEVEL = _choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": RS_LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Extra modules that register catalog-event consumers (plug-ins of a deployment, or the suite's test consumers).
+RS_EVENT_CONSUMER_MODULES = env.list("RS_EVENT_CONSUMER_MODULES", default=[])
+# A delivery that failed this many times is left for an operator (admin action) instead of retrying for ever.
+RS_EVENT_MAX_ATTEMPTS = _env_int("RS_EVENT_MAX_ATTEMPTS", 8, minimum=1)

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from rs import views
+from rs.catalog.api.storage_views import signed_object_download
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("rs.api.urls")),
+    path("storage/<str:token>", signed_object_download, name="storage-signed-download"),
+    path("healthz", views.healthz, name="healthz"),
+]
