@@ -41,6 +41,14 @@ def s3_bucket(django_db_blocker: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (the suite's own Redis database), so no cached count leaks between them."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _object_storage(request: pytest.FixtureRequest) -> None:
     if settings.RS_STORAGE == "s3":
         request.getfixturevalue("s3_bucket")

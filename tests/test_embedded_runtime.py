@@ -28,6 +28,8 @@ product = factories.product(footprint=Polygon(((178, 50), (-178, 50), (-178, 53)
                             storage_key=stored.key, content_length=stored.size)
 area = Polygon.from_bbox((-179.5, 51, -179, 52)); area.srid = 4326
 print('found', selectors.product_search(intersects=area).count())
+print('prefix', selectors.product_search(name_startswith='S1A_IW').count(),
+      selectors.product_search(name_startswith='s1a_iw').count())
 print('md5', stored.md5)
 print('task', ping_task.apply_async(args=['pong'], queue='maintenance').get(timeout=30, interval=0.05))
 """
@@ -58,7 +60,8 @@ def test_the_embedded_default_round_trips_a_task_through_a_real_worker(tmp_path)
         result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
                                 timeout=120, check=False)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.split("\n")[:3] == ["found 1", "md5 900150983cd24fb0d6963f7d28e17f72", "task pong"]
+        assert result.stdout.split("\n")[:4] == [
+            "found 1", "prefix 1 0", "md5 900150983cd24fb0d6963f7d28e17f72", "task pong"]
         assert (tmp_path / "var" / "storage" / "products" / "S1" / "L1_SLICE" / "demo.zip").read_bytes() == b"abc"
     finally:
         worker.terminate()

@@ -78,6 +78,17 @@ class PublishedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProductTypeFilter(admin.SimpleListFilter):
+    title = "product type"
+    parameter_name = "product_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(t, t) for t in selectors.product_types_known()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> QuerySet[Product]:
+        return queryset.filter(product_type=self.value()) if self.value() else queryset
+
+
 class ScopeFilter(admin.SimpleListFilter):
     title = "scope"
     parameter_name = "scope"
@@ -96,7 +107,7 @@ class ScopeFilter(admin.SimpleListFilter):
 @admin.register(Product)
 class ProductAdmin(OfflineGISModelAdmin):
     list_display = ("name", "mission", "product_type", "content_start", "publication_date", "online", "scope")
-    list_filter = ("mission", "family", "level", "online", PublishedFilter, ScopeFilter, "timeliness")
+    list_filter = ("mission", ProductTypeFilter, "family", "level", "online", PublishedFilter, ScopeFilter)
     search_fields = ("=id", "name__startswith", "=product_type")
     search_help_text = "Product id, the start of a name, or an exact product type."
     date_hierarchy = "content_start"

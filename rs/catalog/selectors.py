@@ -89,6 +89,16 @@ def events_recent(*, product_id: uuid.UUID | str | None = None) -> QuerySet[Cata
     return qs.filter(product_id=product_id) if product_id else qs
 
 
+def product_types_known() -> list[str]:
+    """Distinct product types in the catalog (admin filter); read from the (type, start) index, cached 5 minutes."""
+
+    def compute() -> list[str]:
+        return list(Product.objects.order_by("product_type").values_list("product_type", flat=True).distinct())
+
+    types: list[str] | None = cache.get_or_set("catalog-product-types", compute, 300)
+    return types if types is not None else compute()
+
+
 def catalog_summary() -> dict[str, Any]:
     """Counts for the landing page; cached for a minute because counting grows with the catalog."""
 

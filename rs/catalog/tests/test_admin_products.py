@@ -27,6 +27,14 @@ def test_the_product_list_filters_by_mission_and_publication(admin_client_logged
     assert unpublished.name in html and published.name not in html
 
 
+def test_the_product_list_filters_by_product_type(admin_client_logged):
+    grd = factories.product()
+    slc = factories.product(product_type="IW_SLC__1S")
+    page = admin_client_logged.get("/admin/catalog/product/", {"product_type": "IW_SLC__1S"}).content.decode()
+    assert slc.name in page and grd.name not in page
+    assert 'href="?product_type=IW_GRDH_1S"' in page  # the filter lists the types present
+
+
 def test_the_change_page_draws_the_footprint_on_the_bundled_map(admin_client_logged):
     product = factories.product()
     page = admin_client_logged.get(f"/admin/catalog/product/{product.id}/change/")
