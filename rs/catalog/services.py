@@ -439,16 +439,20 @@ def _stored_objects_delete(product: Product, *, with_assets: bool) -> None:
             store.delete(key)
 
 
+def _removal_target(*, product_id: uuid.UUID, cause: str) -> Product:
+    if cause not in DeletionCause.values:
+        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    try:
+        return Product.objects.get(pk=product_id)
+    except Product.DoesNotExist:
+        raise ProductNotFound(f"no product {product_id}") from None
+
+
 def product_evict(
     *, product_id: uuid.UUID, cause: str = DeletionCause.OBSOLETE, trace_id: uuid.UUID | None = None
 ) -> Product:
     """Remove the stored object of a product and keep its catalogue entry offline; records a DeletedProduct."""
-    if cause not in DeletionCause.values:
-        raise InvalidProduct(f"unknown deletion cause {cause!r}")
-    try:
-        product = Product.objects.get(pk=product_id)
-    except Product.DoesNotExist:
-        raise ProductNotFound(f"no product {product_id}") from None
+    product = _removal_target(product_id=product_id, cause=cause)
     if not product.online:
         return product
     _stored_objects_delete(product, with_assets=False)
@@ -469,12 +473,7 @@ def product_delete(
     *, product_id: uuid.UUID, cause: str = DeletionCause.OBSOLETE, trace_id: uuid.UUID | None = None
 ) -> DeletedProduct:
     """Remove a product entirely (object, assets, entry); what remains is its DeletedProduct record."""
-    if cause not in DeletionCause.values:
-        raise InvalidProduct(f"unknown deletion cause {cause!r}")
-    try:
-        product = Product.objects.get(pk=product_id)
-    except Product.DoesNotExist:
-        raise ProductNotFound(f"no product {product_id}") from None
+    product = _removal_target(product_id=product_id, cause=cause)
     _stored_objects_delete(product, with_assets=True)
     with transaction.atomic():
         product = _locked(product_id)
