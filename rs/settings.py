@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rs.production",
     "rs.prip",
     "rs.monitoring",
+    "rs.lifecycle",
 ]
 
 MIDDLEWARE = [
@@ -266,10 +267,16 @@ CELERY_TASK_ROUTES = {
     "rs.catalog.tasks.*": {"queue": "maintenance"},
     "rs.monitoring.tasks.*": {"queue": "maintenance"},
     "rs.prip.tasks.*": {"queue": "maintenance"},
+    "rs.lifecycle.tasks.*": {"queue": "maintenance"},
 }
 CELERY_BEAT_SCHEDULE = {
     "catalog-events-redispatch": {"task": "rs.catalog.tasks.events_redispatch_task", "schedule": 30.0},
     "catalog-events-purge": {"task": "rs.catalog.tasks.events_purge_task", "schedule": crontab(minute="17")},
+    # The due-eviction query is one index probe when nothing is due, so running it every minute costs nothing.
+    "lifecycle-eviction": {"task": "rs.lifecycle.tasks.eviction_run_task", "schedule": 60.0},
+    "lifecycle-pressure": {"task": "rs.lifecycle.tasks.pressure_run_task", "schedule": crontab(minute="*/10")},
+    "lifecycle-metadata-purge": {"task": "rs.lifecycle.tasks.metadata_purge_task",
+                                 "schedule": crontab(hour="3", minute="41")},
 }
 
 # --- Catalog --------------------------------------------------------------------------------------------------------
@@ -277,6 +284,15 @@ CELERY_BEAT_SCHEDULE = {
 # An undelivered event older than this is dispatched again by the periodic task (the on-commit send was lost).
 RS_EVENT_REDISPATCH_AFTER_S = _env_int("RS_EVENT_REDISPATCH_AFTER_S", 60, minimum=1)
 RS_EVENT_RETENTION_DAYS = _env_int("RS_EVENT_RETENTION_DAYS", 7, minimum=0)
+
+# --- Data lifecycle -------------------------------------------------------------------------------------------------
+
+# Products evicted (offline) longer ago than this lose their catalogue entry; their DeletedProduct record stays.
+RS_METADATA_PURGE_AFTER_DAYS = _env_int("RS_METADATA_PURGE_AFTER_DAYS", 90, minimum=0)
+# 500 keys = one S3 DeleteObjects request and one short catalog transaction per batch.
+RS_EVICTION_BATCH_SIZE = _env_int("RS_EVICTION_BATCH_SIZE", 500, minimum=1)
+# Ingestion stores bytes before cataloguing them: a repair deletes only orphan objects older than this.
+RS_STORAGE_CHECK_ORPHAN_GRACE_S = _env_int("RS_STORAGE_CHECK_ORPHAN_GRACE_S", 6 * 3600, minimum=0)
 
 # --- API ------------------------------------------------------------------------------------------------------------
 

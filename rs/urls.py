@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("rs.api.urls")),
+    path("odata/v1/", include("rs.prip.urls")),
     path("storage/<str:token>", signed_object_download, name="storage-signed-download"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -28,6 +28,8 @@ class ProductFamily(models.TextChoices):
     S1_L1_ETAD = "L1_ETAD", "S1 L1 ETAD"
     S1_L2_SLICE = "L2_SLICE", "S1 L2 slice"
     S1_L2_ACN = "L2_ACN", "S1 L2 annotation"
+    S1_SPP_OBS = "SPP_OBS", "S1 specific processing, orbit-based"
+    S1_SPP_MBU = "SPP_MBU", "S1 specific processing, wave-mode BUFR"
     S2_AUX = "S2_AUX", "S2 auxiliary file"
     S2_HKTM = "S2_HKTM", "S2 housekeeping telemetry"
     S2_SAD = "S2_SAD", "S2 satellite ancillary data"

@@ -11,10 +11,10 @@ from typing import Any
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from rs.catalog.choices import OPERATIONAL_SCOPE
-from rs.catalog.models import CatalogEvent, Product
+from rs.catalog.models import CatalogEvent, DeletedProduct, Hold, Product, ProductAsset
 from rs.errors import NotFound
 
 
@@ -137,3 +137,90 @@ def latest_footprints(*, limit: int = 200) -> dict[str, Any]:
             },
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+# --- used by the lifecycle app ---------------------------------------------------------------------------------------
+
+
+def products_due_for_eviction(
+    *, now: datetime, limit: int, after: tuple[datetime, uuid.UUID] | None = None
+) -> list[Product]:
+    """Online products whose EvictionDate has passed, earliest first, keyset-paged after (date, id). Served by the
+    partial index on eviction_date WHERE online: evicted products leave the predicate, so the cost follows what is
+    due, never the history."""
+    qs = Product.objects.filter(online=True, eviction_date__lte=now)
+    if after is not None:
+        date, pk = after
+        qs = qs.filter(Q(eviction_date__gt=date) | Q(eviction_date=date, id__gt=pk))
+    fields = ("id", "name", "mission", "family", "product_type", "timeliness", "eviction_date", "storage_key",
+              "content_length", "publication_date")
+    return list(qs.order_by("eviction_date", "id").only(*fields)[:limit])
+
+
+def product_ids_held(*, product_ids: Iterable[uuid.UUID], product_types: Iterable[str], now: datetime
+                     ) -> dict[uuid.UUID, str]:
+    """Which of these products a live hold pins (on the product itself or on its type): id → the hold's reason."""
+    live = Hold.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    held: dict[uuid.UUID, str] = {}
+    ids = list(product_ids)
+    for pid, reason in live.filter(product_id__in=ids).values_list("product_id", "reason"):
+        held[pid] = f"hold: {reason}"
+    types = set(product_types)
+    type_holds = dict(live.filter(product_type__in=types).values_list("product_type", "reason")) if types else {}
+    if type_holds:
+        for pid, ptype in Product.objects.filter(id__in=ids, product_type__in=list(type_holds)).values_list(
+                "id", "product_type"):
+            held.setdefault(pid, f"hold on {ptype}: {type_holds[ptype]}")
+    return held
+
+
+def family_online_bytes(*, family: str) -> int:
+    """Bytes held by the online products of a family (index-only over the family's online products)."""
+    total = Product.objects.filter(family=family, online=True).aggregate(total=Sum("content_length"))["total"]
+    return int(total or 0)
+
+
+def products_oldest_online(*, family: str, limit: int, exclude: Iterable[uuid.UUID] = ()) -> list[Product]:
+    qs = Product.objects.filter(family=family, online=True).exclude(id__in=list(exclude))
+    return list(qs.order_by("created_at", "id").only("id", "content_length", "product_type", "storage_key")[:limit])
+
+
+def products_published_after(*, after_id: uuid.UUID | None, limit: int) -> list[Product]:
+    """Published products in id order, a page at a time (for recomputing eviction dates)."""
+    qs = Product.objects.filter(publication_date__isnull=False)
+    if after_id is not None:
+        qs = qs.filter(id__gt=after_id)
+    return list(qs.order_by("id")[:limit])
+
+
+def deleted_products_between(
+    *, after: tuple[datetime, uuid.UUID] | None, before: datetime, limit: int
+) -> list[DeletedProduct]:
+    """DeletedProduct records in (deletion_date, id) order, strictly after a watermark (metadata purge)."""
+    qs = DeletedProduct.objects.filter(deletion_date__lt=before)
+    if after is not None:
+        date, pk = after
+        qs = qs.filter(Q(deletion_date__gt=date) | Q(deletion_date=date, id__gt=pk))
+    return list(qs.order_by("deletion_date", "id").only("id", "deletion_date")[:limit])
+
+
+def storage_owners(*, keys: Iterable[str]) -> dict[str, tuple[str, uuid.UUID, int]]:
+    """For listed object keys: key → ("product" | "asset", product id, catalogued size)."""
+    wanted = list(keys)
+    owners: dict[str, tuple[str, uuid.UUID, int]] = {}
+    for key, pid, size in Product.objects.filter(storage_key__in=wanted).values_list("storage_key", "id",
+                                                                                     "content_length"):
+        owners[key] = ("product", pid, size)
+    for key, pid, size in ProductAsset.objects.filter(storage_key__in=wanted).values_list("storage_key",
+                                                                                          "product_id",
+                                                                                          "content_length"):
+        owners[key] = ("asset", pid, size)
+    return owners
+
+
+def products_online_page(*, after_id: uuid.UUID | None, limit: int) -> list[tuple[uuid.UUID, str, int]]:
+    """(id, storage key, size) of online stored products in id order, a page at a time (consistency check)."""
+    qs = Product.objects.filter(online=True).exclude(storage_key="")
+    if after_id is not None:
+        qs = qs.filter(id__gt=after_id)
+    return list(qs.order_by("id").values_list("id", "storage_key", "content_length")[:limit])

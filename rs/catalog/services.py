@@ -27,6 +27,7 @@ from rs.catalog.choices import (
     ProductionType,
 )
 from rs.catalog.events import consumer_get, consumers_for
+from rs.catalog.eviction_dates import eviction_date_of
 from rs.catalog.footprints import footprint_normalise
 from rs.catalog.models import (
     CatalogEvent,
@@ -288,6 +289,8 @@ def product_register(
         footprint=footprint,
         job_id=job_id,
     )
+    if publish:
+        product.eviction_date = eviction_date_of(product)
     product.full_clean(exclude=["footprint", "inputs"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():  # savepoint: a duplicate leaves the caller's transaction usable
@@ -336,7 +339,8 @@ def product_publish(*, product_id: uuid.UUID, at: datetime | None = None, trace_
     if product.publication_date is not None:
         return product
     product.publication_date = at or timezone.now()
-    product.save(update_fields=["publication_date", "modification_date"])
+    product.eviction_date = eviction_date_of(product)
+    product.save(update_fields=["publication_date", "eviction_date", "modification_date"])
     event_emit(kind=EventKind.PUBLISHED, product_id=product.id, trace_id=trace_id, payload=_event_payload(product))
     return product
 
@@ -407,22 +411,9 @@ def _json_value(value: object) -> object:
 
 
 def _deleted_product_record(product: Product, *, cause: str, at: datetime) -> DeletedProduct:
-    attributes = [
-        {"name": a.name, "type": a.value_type, "value": _json_value(a.value)} for a in product.attributes.all()
-    ]
-    record, _ = DeletedProduct.objects.update_or_create(
-        id=product.id,
-        defaults=dict(
-            name=product.name, scope=product.scope, mission=product.mission, platform=product.platform,
-            family=product.family, product_type=product.product_type, production_type=product.production_type,
-            content_type=product.content_type, content_length=product.content_length,
-            origin_date=product.origin_date, publication_date=product.publication_date,
-            modification_date=product.modification_date, eviction_date=product.eviction_date,
-            content_start=product.content_start, content_end=product.content_end, md5=product.md5,
-            blake3=product.blake3, footprint=product.footprint, attributes=attributes,
-            deletion_date=at, deletion_cause=cause,
-        ),
-    )
+    DeletedProduct.objects.filter(id=product.id).delete()  # a product evicted and later deleted keeps one record
+    record = _deleted_product_row(product, cause=cause, at=at)
+    record.save(force_insert=True)
     return record
 
 
@@ -515,3 +506,95 @@ def hold_release(*, hold_id: int) -> None:
     deleted, _ = Hold.objects.filter(pk=hold_id).delete()
     if not deleted:
         raise NotFound(f"no hold {hold_id}")
+
+
+# --- bulk lifecycle operations (eviction batches, retention changes, metadata purge) ----------------------------------
+
+
+def _events_emit_many(*, kind: str, payloads: Mapping[uuid.UUID, Mapping[str, object]]) -> None:
+    """One event per product with a few bulk inserts (batch eviction emits thousands at a time)."""
+    if not payloads:
+        return
+    consumers = consumers_for(kind)
+    now = timezone.now()
+    events = CatalogEvent.objects.bulk_create([
+        CatalogEvent(kind=kind, product_id=pid, trace_id=uuid.uuid4(), payload=dict(payload),
+                     dispatched_at=None if consumers else now)
+        for pid, payload in payloads.items()
+    ])
+    if not consumers:
+        return
+    EventDelivery.objects.bulk_create(
+        [EventDelivery(event=e, consumer=c.name) for e in events for c in consumers], batch_size=2000
+    )
+    names = [c.name for c in consumers]
+    ids = [e.pk for e in events]
+
+    def enqueue_all() -> None:
+        for event_id in ids:
+            _deliveries_enqueue(event_id, names)
+
+    transaction.on_commit(enqueue_all)
+
+
+def products_evict(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCause.OBSOLETE) -> int:
+    """Evict a batch: bulk-delete the objects, then in one transaction mark the entries offline, record their
+    DeletedProducts and emit their events. Returns how many were evicted by this call.
+
+    Deleting first is what makes a crash harmless: entries still online whose objects are gone are evicted by the
+    next run (deleting a missing object is a no-op); nothing is ever offline with its bytes left behind.
+    """
+    if cause not in DeletionCause.values:
+        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    candidates = list(Product.objects.filter(id__in=list(product_ids), online=True).only("id", "storage_key"))
+    if not candidates:
+        return 0
+    from rs.catalog.storage import object_store
+
+    object_store().delete_many(p.storage_key for p in candidates if p.storage_key)
+    with transaction.atomic():
+        products = list(
+            Product.objects.select_for_update(skip_locked=True).filter(id__in=[p.id for p in candidates], online=True)
+            .prefetch_related("attributes")
+        )
+        if not products:
+            return 0
+        now = timezone.now()
+        Product.objects.filter(id__in=[p.id for p in products]).update(online=False, modification_date=now)
+        DeletedProduct.objects.filter(id__in=[p.id for p in products]).delete()  # a re-eviction replaces its record
+        DeletedProduct.objects.bulk_create([_deleted_product_row(p, cause=cause, at=now) for p in products])
+        _events_emit_many(kind=EventKind.EVICTED,
+                          payloads={p.id: {**_event_payload(p), "cause": cause} for p in products})
+    return len(products)
+
+
+def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> DeletedProduct:
+    return DeletedProduct(
+        id=product.id, name=product.name, scope=product.scope, mission=product.mission, platform=product.platform,
+        family=product.family, product_type=product.product_type, production_type=product.production_type,
+        content_type=product.content_type, content_length=product.content_length, origin_date=product.origin_date,
+        publication_date=product.publication_date, modification_date=product.modification_date,
+        eviction_date=product.eviction_date, content_start=product.content_start, content_end=product.content_end,
+        md5=product.md5, blake3=product.blake3, footprint=product.footprint,
+        attributes=[{"name": a.name, "type": a.value_type, "value": _json_value(a.value)}
+                    for a in product.attributes.all()],
+        deletion_date=at, deletion_cause=cause,
+    )
+
+
+def products_eviction_dates_set(*, dates: Mapping[uuid.UUID, datetime | None]) -> int:
+    """Store recomputed eviction dates (after a retention-policy change). EvictionDate is lifecycle bookkeeping,
+    so no `modified` event is emitted for it."""
+    rows = [Product(id=pid, eviction_date=date) for pid, date in dates.items()]
+    return Product.objects.bulk_update(rows, ["eviction_date"], batch_size=1000)
+
+
+def products_purge(*, product_ids: Sequence[uuid.UUID]) -> int:
+    """Remove the entries of evicted products (their DeletedProduct records stay) and emit `deleted`."""
+    with transaction.atomic():
+        products = list(Product.objects.select_for_update(skip_locked=True)
+                        .filter(id__in=list(product_ids), online=False))
+        payloads = {p.id: {**_event_payload(p), "cause": "purged"} for p in products}
+        Product.objects.filter(id__in=list(payloads)).delete()
+        _events_emit_many(kind=EventKind.DELETED, payloads=payloads)
+    return len(payloads)

@@ -100,6 +100,11 @@ class Product(models.Model):
             models.Index(fields=["content_start", "id"], name="product_start_id"),
             models.Index(fields=["eviction_date"], name="product_eviction", condition=Q(online=True)),
             models.Index(fields=["job_id"], name="product_job", condition=Q(job_id__isnull=False)),
+            # Storage pressure: the online products of a family, oldest first, and their total size.
+            models.Index(fields=["family", "created_at", "content_length"], name="product_family_online",
+                         condition=Q(online=True)),
+            # Consistency check: which product owns a listed object.
+            models.Index(fields=["storage_key"], name="product_storage_key", condition=~Q(storage_key="")),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +196,7 @@ class ProductAsset(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "name"], name="asset_unique_name")]
+        indexes = [models.Index(fields=["storage_key"], name="asset_storage_key")]
 
     def __str__(self) -> str:
         return f"{self.product_id}/{self.name}"

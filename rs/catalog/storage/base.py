@@ -64,8 +64,17 @@ class ObjectStore(abc.ABC):
         """Length in bytes; ObjectNotFound if there is no such object."""
 
     @abc.abstractmethod
+    def modified(self, key: str) -> datetime:
+        """When the object was last written (aware UTC); ObjectNotFound if there is no such object."""
+
+    @abc.abstractmethod
     def delete(self, key: str) -> None:
         """Remove the object; a missing object is not an error."""
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        """Remove several objects (missing ones are fine); stores with a bulk call override this."""
+        for key in keys:
+            self.delete(key)
 
     @abc.abstractmethod
     def download_url(self, *, key: str, filename: str, expires_s: int | None = None) -> str:

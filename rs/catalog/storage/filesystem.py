@@ -87,6 +87,9 @@ class FilesystemObjectStore(ObjectStore):
         return self._path(key).is_file()
 
     def size(self, key: str) -> int:
+        return self._stat(key).st_size
+
+    def _stat(self, key: str) -> os.stat_result:
         try:
             status = self._path(key).stat()
         except (FileNotFoundError, NotADirectoryError):
@@ -95,7 +98,10 @@ class FilesystemObjectStore(ObjectStore):
             raise StorageError(f"Filesystem store, {key!r}: {exc}") from exc
         if not stat.S_ISREG(status.st_mode):  # a directory is a key prefix, not an object
             raise ObjectNotFound(f"No object {key!r}.", details={"key": key})
-        return status.st_size
+        return status
+
+    def modified(self, key: str) -> datetime:
+        return datetime.fromtimestamp(self._stat(key).st_mtime, tz=UTC)
 
     def delete(self, key: str) -> None:
         path = self._path(key)

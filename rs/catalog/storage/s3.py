@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3.session
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 # HEAD requests carry no error body, so a missing object or bucket shows up as the bare status code.
 _MISSING_OBJECT = {"NoSuchKey", "404", "NotFound"}
 _MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
+_DELETE_BATCH = 1000  # the S3 limit of DeleteObjects
 
 
 class S3ObjectStore(ObjectStore):
@@ -136,10 +138,32 @@ class S3ObjectStore(ObjectStore):
         with _s3_errors(key):
             return self._client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
 
+    def modified(self, key: str) -> datetime:
+        key_check(key)
+        with _s3_errors(key):
+            return self._client.head_object(Bucket=self.bucket, Key=key)["LastModified"].astimezone(UTC)
+
     def delete(self, key: str) -> None:
         key_check(key)
         with _s3_errors(key):
             self._client.delete_object(Bucket=self.bucket, Key=key)  # S3 answers 204 for a missing key too
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        """DeleteObjects takes 1,000 keys a request: bulk eviction needs that, one DELETE per object is too slow."""
+        pending = list(keys)
+        for key in pending:
+            key_check(key)
+        for start in range(0, len(pending), _DELETE_BATCH):
+            batch = pending[start:start + _DELETE_BATCH]
+            with _s3_errors(batch[0]):
+                answer = self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+                )
+            errors = [e for e in answer.get("Errors", []) if e.get("Code") not in _MISSING_OBJECT]
+            if errors:
+                first = errors[0]
+                raise StorageError(f"could not delete {len(errors)} object(s), e.g. {first.get('Key')}: "
+                                   f"{first.get('Code')} {first.get('Message')}")
 
     def download_url(self, *, key: str, filename: str, expires_s: int | None = None) -> str:
         key_check(key)

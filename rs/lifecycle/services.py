@@ -1,0 +1,160 @@
+"""Writes of the lifecycle: eviction runs, storage pressure, metadata purge, eviction-date recomputation.
+
+Each run works in keyset-paged batches of what is due, so its cost follows the work, never the catalog's history,
+and a run killed at any point is finished by the next one (see rs.catalog.services.products_evict).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from rs.catalog import selectors as catalog_selectors
+from rs.catalog import services as catalog_services
+from rs.catalog.choices import DeletionCause
+from rs.lifecycle.guards import products_protected
+from rs.lifecycle.models import LifecycleCursor, RetentionAction, StorageQuota
+from rs.lifecycle.retention import eviction_date_for, policies_version_bump, policy_of_product
+
+logger = logging.getLogger(__name__)
+
+PURGE_CURSOR = "metadata-purge"
+
+
+@dataclass
+class EvictionReport:
+    evicted: int = 0
+    removed: int = 0
+    planned: list[dict[str, str]] = field(default_factory=list)  # dry run: what would go, and why
+    protected: list[dict[str, str]] = field(default_factory=list)
+
+
+def eviction_run(
+    *, now: datetime | None = None, batch_size: int | None = None, limit: int | None = None, dry_run: bool = False
+) -> EvictionReport:
+    """Evict every online product whose EvictionDate has passed, except held or guarded ones."""
+    now = now or timezone.now()
+    size = batch_size or settings.RS_EVICTION_BATCH_SIZE
+    report = EvictionReport()
+    after: tuple[datetime, uuid.UUID] | None = None
+    seen = 0
+    while limit is None or seen < limit:
+        due = catalog_selectors.products_due_for_eviction(now=now, limit=size, after=after)
+        if not due:
+            break
+        seen += len(due)
+        last = due[-1]
+        assert last.eviction_date is not None
+        after = (last.eviction_date, last.id)
+        protected = products_protected(due, now=now)
+        report.protected += [{"id": str(p.id), "name": p.name, "reason": protected[p.id]}
+                             for p in due if p.id in protected]
+        evictable = [p for p in due if p.id not in protected]
+        removable = []
+        for product in evictable:
+            policy = policy_of_product(product)
+            if policy is not None and policy.action == RetentionAction.REMOVE:
+                removable.append(product.id)
+            if dry_run:
+                report.planned.append({
+                    "id": str(product.id), "name": product.name,
+                    "reason": f"EvictionDate {product.eviction_date:%Y-%m-%dT%H:%M:%SZ} passed"
+                              + (f" (policy {policy.name}: {policy.action})" if policy else " (no policy now)"),
+                })
+        if dry_run or not evictable:
+            continue
+        report.evicted += catalog_services.products_evict(product_ids=[p.id for p in evictable],
+                                                          cause=DeletionCause.OBSOLETE)
+        if removable:
+            report.removed += catalog_services.products_purge(product_ids=removable)
+    if report.evicted or report.protected:
+        logger.info("eviction run: %d evicted, %d removed, %d protected", report.evicted, report.removed,
+                    len(report.protected))
+    return report
+
+
+def pressure_run(*, now: datetime | None = None) -> dict[str, int]:
+    """For each family above its high-water mark, evict the oldest evictable products down to the low-water mark."""
+    now = now or timezone.now()
+    evicted: dict[str, int] = {}
+    for quota in StorageQuota.objects.order_by("family"):
+        used = catalog_selectors.family_online_bytes(family=quota.family)
+        if used * 100 <= quota.quota_bytes * quota.high_water_percent:
+            continue
+        target = quota.quota_bytes * quota.low_water_percent // 100
+        skipped: set[uuid.UUID] = set()
+        evicted[quota.family] = 0
+        while used > target:
+            oldest = catalog_selectors.products_oldest_online(
+                family=quota.family, limit=settings.RS_EVICTION_BATCH_SIZE, exclude=skipped
+            )
+            if not oldest:
+                logger.warning("storage pressure on %s: nothing left to evict (%d bytes used)", quota.family, used)
+                break
+            protected = products_protected(oldest, now=now)
+            skipped |= set(protected)
+            chosen, freed = [], 0
+            for product in oldest:
+                if product.id in protected:
+                    continue
+                chosen.append(product.id)
+                freed += product.content_length
+                if used - freed <= target:
+                    break
+            if chosen:
+                evicted[quota.family] += catalog_services.products_evict(product_ids=chosen)
+                used -= freed
+    return evicted
+
+
+def metadata_purge(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+    """Remove the entries of products evicted more than RS_METADATA_PURGE_AFTER_DAYS ago, following a watermark
+    over DeletedProduct (deletion_date, id) so each record is looked at once."""
+    now = now or timezone.now()
+    before = now - timedelta(days=settings.RS_METADATA_PURGE_AFTER_DAYS)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            cursor, _ = LifecycleCursor.objects.select_for_update().get_or_create(name=PURGE_CURSOR)
+            after = None
+            if cursor.value:
+                after = (datetime.fromisoformat(cursor.value["date"]), uuid.UUID(cursor.value["id"]))
+            batch = catalog_selectors.deleted_products_between(after=after, before=before, limit=batch_size)
+            if not batch:
+                return purged
+            purged += catalog_services.products_purge(product_ids=[d.id for d in batch])
+            last = batch[-1]
+            cursor.value = {"date": last.deletion_date.isoformat(), "id": str(last.id)}
+            cursor.save()
+
+
+def eviction_dates_recompute(*, batch_size: int = 1000) -> int:
+    """Recompute the EvictionDate of every published product after a policy change; returns how many changed."""
+    changed = 0
+    after: uuid.UUID | None = None
+    while True:
+        page = catalog_selectors.products_published_after(after_id=after, limit=batch_size)
+        if not page:
+            return changed
+        after = page[-1].id
+        dates = {}
+        for product in page:
+            new = eviction_date_for(product)
+            if new != product.eviction_date:
+                dates[product.id] = new
+        if dates:
+            changed += catalog_services.products_eviction_dates_set(dates=dates)
+
+
+def retention_policies_changed() -> None:
+    """Called after any policy edit: processes reload the rules and every EvictionDate is recomputed."""
+    policies_version_bump()
+    from rs.lifecycle.tasks import eviction_dates_recompute_task
+
+    transaction.on_commit(lambda: eviction_dates_recompute_task.delay())
