@@ -55,6 +55,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Set RS_BEHIND_TLS_PROXY=true when a TLS-terminating proxy sets X-Forwarded-Proto (absolute nextLinks need it).
 if env.bool("RS_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True  # absolute nextLinks and DownloadLinks must name the public host
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -284,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
 # An undelivered event older than this is dispatched again by the periodic task (the on-commit send was lost).
 RS_EVENT_REDISPATCH_AFTER_S = _env_int("RS_EVENT_REDISPATCH_AFTER_S", 60, minimum=1)
 RS_EVENT_RETENTION_DAYS = _env_int("RS_EVENT_RETENTION_DAYS", 7, minimum=0)
+
+# --- PRIP -----------------------------------------------------------------------------------------------------------
+
+# OData `Name`: "cdse" = the product name (S1A_….SAFE), "prip" = the delivered file name (S1A_….SAFE.zip).
+RS_PRIP_NAME_CONVENTION = _choice("RS_PRIP_NAME_CONVENTION", "cdse", {"cdse", "prip"})
 
 # --- Data lifecycle -------------------------------------------------------------------------------------------------
 

@@ -224,3 +224,32 @@ def products_online_page(*, after_id: uuid.UUID | None, limit: int) -> list[tupl
     if after_id is not None:
         qs = qs.filter(id__gt=after_id)
     return list(qs.order_by("id").values_list("id", "storage_key", "content_length")[:limit])
+
+
+# --- used by production -----------------------------------------------------------------------------------------------
+
+
+def products_for_selection() -> QuerySet[Product]:
+    """Used by production: the products a processor may take as input (operational and online).
+
+    Selection policies filter this on product_type and the validity or sensing columns, which the
+    (product_type, validity_start, validity_stop) and (product_type, content_start) indexes serve."""
+    return Product.objects.filter(scope=OPERATIONAL_SCOPE, online=True)
+
+
+def products_catalogued_between(
+    *, product_types: Iterable[str], since: datetime | None, until: datetime
+) -> QuerySet[Product]:
+    """Used by production: operational products of the types catalogued in (since, until], oldest first
+    (the (product_type, created_at) index); schedule-triggered rules collect their products with it."""
+    qs = Product.objects.filter(scope=OPERATIONAL_SCOPE, product_type__in=list(product_types), created_at__lte=until)
+    if since is not None:
+        qs = qs.filter(created_at__gt=since)
+    return qs.order_by("created_at", "id")
+
+
+def product_attribute_values(*, product_id: uuid.UUID) -> dict[str, object]:
+    """Used by production: a product's attributes as name → value (one query)."""
+    from rs.catalog.models import ProductAttribute
+
+    return {a.name: a.value for a in ProductAttribute.objects.filter(product_id=product_id)}

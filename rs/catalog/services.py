@@ -174,8 +174,8 @@ def events_purge(*, older_than_days: int | None = None) -> int:
     """Delete fully dispatched events older than the retention (their deliveries go with them)."""
     days = settings.RS_EVENT_RETENTION_DAYS if older_than_days is None else older_than_days
     cutoff = timezone.now() - timedelta(days=days)
-    deleted, _ = CatalogEvent.objects.filter(dispatched_at__lt=cutoff).delete()
-    return deleted
+    _, per_model = CatalogEvent.objects.filter(dispatched_at__lt=cutoff).delete()
+    return per_model.get(CatalogEvent._meta.label, 0)
 
 
 def delivery_retry(*, delivery_id: int) -> None:
@@ -575,7 +575,8 @@ def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> Delet
         content_type=product.content_type, content_length=product.content_length, origin_date=product.origin_date,
         publication_date=product.publication_date, modification_date=product.modification_date,
         eviction_date=product.eviction_date, content_start=product.content_start, content_end=product.content_end,
-        md5=product.md5, blake3=product.blake3, footprint=product.footprint,
+        storage_key=product.storage_key, md5=product.md5, md5_date=product.md5_date, blake3=product.blake3,
+        blake3_date=product.blake3_date, footprint=product.footprint,
         attributes=[{"name": a.name, "type": a.value_type, "value": _json_value(a.value)}
                     for a in product.attributes.all()],
         deletion_date=at, deletion_cause=cause,

@@ -1,5 +1,26 @@
-"""PRIP OData v4 API under /odata/v1/ (being built: see rs/prip/)."""
+"""PRIP OData v4 API under /odata/v1/ (prip-odata.md §1). Keys in parentheses need regular expressions."""
 
-from django.urls.resolvers import URLPattern
+from django.urls import re_path
 
-urlpatterns: list[URLPattern] = []
+from rs.prip import views
+
+app_name = "prip"
+
+_KEY = r"\((?P<key>[^/]*)\)"
+
+urlpatterns = [
+    re_path(r"^$", views.service_root, name="root"),
+    re_path(r"^\$metadata$", views.metadata, name="metadata"),
+    re_path(r"^Products/?$", views.products, name="products"),
+    re_path(r"^Products/\$count$", views.products_count, name="products-count"),
+    re_path(r"^Products/OData\.CSC\.FilterList$", views.filter_list, name="products-filterlist"),
+    re_path(rf"^Products{_KEY}/?$", views.product, name="product"),
+    re_path(rf"^Products{_KEY}/(?P<navigation>Attributes|Quicklooks)$", views.product_navigation,
+            name="product-navigation"),
+    re_path(r"^DeletedProducts/?$", views.deleted_products, name="deleted-products"),
+    re_path(r"^DeletedProducts/\$count$", views.deleted_products_count, name="deleted-products-count"),
+    re_path(rf"^DeletedProducts{_KEY}/?$", views.deleted_product, name="deleted-product"),
+    re_path(r"^Attributes/?$", views.attributes, name="attributes"),
+    re_path(r"^Attributes\((?P<collection>[^/]*)\)$", views.collection_attributes, name="collection-attributes"),
+    re_path(r"^(?P<rest>.*)$", views.unknown, name="unknown"),
+]

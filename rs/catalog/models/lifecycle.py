@@ -26,8 +26,11 @@ class DeletedProduct(models.Model):
     eviction_date = models.DateTimeField(null=True, blank=True)
     content_start = models.DateTimeField(null=True, blank=True)
     content_end = models.DateTimeField(null=True, blank=True)
+    storage_key = models.CharField(max_length=1024, blank=True, default="")
     md5 = models.CharField(max_length=32, blank=True, default="")
+    md5_date = models.DateTimeField(null=True, blank=True)
     blake3 = models.CharField(max_length=64, blank=True, default="")
+    blake3_date = models.DateTimeField(null=True, blank=True)
     footprint = models.GeometryField(srid=4326, null=True, blank=True, spatial_index=True)
     attributes = models.JSONField(default=list, blank=True, help_text="[{name, type, value}] as they were.")
     deletion_date = models.DateTimeField()
@@ -37,6 +40,7 @@ class DeletedProduct(models.Model):
         indexes = [
             models.Index(fields=["deletion_date", "id"], name="deleted_date"),
             models.Index(fields=["product_type", "content_start"], name="deleted_type_start"),
+            models.Index(fields=["content_start", "id"], name="deleted_start_id"),
             models.Index(fields=["name"], name="deleted_name"),
         ]
 

@@ -98,6 +98,10 @@ class Product(models.Model):
                 condition=Q(publication_date__isnull=False, scope=OPERATIONAL_SCOPE),
             ),
             models.Index(fields=["content_start", "id"], name="product_start_id"),
+            # Every other date a PRIP client filters or orders on (eodag's `updated` is ModificationDate).
+            models.Index(fields=["content_end", "id"], name="product_end_id"),
+            models.Index(fields=["modification_date", "id"], name="product_modified_id"),
+            models.Index(fields=["origin_date", "id"], name="product_origin_id"),
             models.Index(fields=["eviction_date"], name="product_eviction", condition=Q(online=True)),
             models.Index(fields=["job_id"], name="product_job", condition=Q(job_id__isnull=False)),
             # Storage pressure: the online products of a family, oldest first, and their total size.

@@ -1,0 +1,331 @@
+"""The one compiler: query tree → Django ORM conditions and ordering, so that a whole page is ONE SQL query.
+
+Products: every property is a column of catalog_product (btree indexes), attribute lambdas are EXISTS sub-queries on
+catalog_productattribute using its (name, value_*) partial indexes, Intersects is footprint__intersects on the GiST
+index. DeletedProducts: the same columns on catalog_deletedproduct; their attributes are a JSON list, matched by
+containment (eq/in only). Nothing is ever filtered in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
+from django.db.models import CharField, Exists, F, Model, OuterRef, Q
+from django.db.models.expressions import Expression, OrderBy
+from django.db.models.functions import Cast
+from django.db.models.lookups import (
+    Contains,
+    EndsWith,
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    In,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+    StartsWith,
+)
+
+from rs.catalog.choices import COLLECTION_OF_MISSION, AttributeType
+from rs.catalog.models import DeletedProduct, Product, ProductAttribute
+from rs.catalog.query.errors import QueryError
+from rs.catalog.query.names import catalog_name_candidates, delivered_file_name, delivered_file_name_expression
+from rs.catalog.query.properties import Entity, Kind, PropertySpec, entity_properties
+from rs.catalog.query.tree import (
+    And,
+    AttributeFilter,
+    Comparison,
+    Constant,
+    Membership,
+    Node,
+    Not,
+    Op,
+    Or,
+    OrderKey,
+    Spatial,
+    SpatialRelation,
+    TextFunction,
+    TextMatch,
+    Value,
+    ValueComparison,
+    ValueMembership,
+    ValueTextMatch,
+)
+
+# "id IS NULL" on a primary key: a real, constant condition (an empty `__in` would skip the query altogether).
+NOTHING = Q(pk__isnull=True)
+EVERYTHING = Q(pk__isnull=False)
+FOREVER = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)  # EvictionDate of products kept forever
+
+VALUE_COLUMNS = {
+    AttributeType.STRING: "value_string",
+    AttributeType.INTEGER: "value_integer",
+    AttributeType.DOUBLE: "value_double",
+    AttributeType.BOOLEAN: "value_boolean",
+    AttributeType.DATETIME: "value_datetime",
+}
+# eodag sends S1 product types as GRD/SLC/OCN/RAW (§5.6): they match the 3-letter type field of S1 product types.
+S1_PRODUCT_TYPE_ALIASES = {
+    "RAW": r"^[A-Z0-9]{2}_RAW__0.$",
+    "SLC": r"^[A-Z0-9]{2}_SLC__1.$",
+    "GRD": r"^[A-Z0-9]{2}_GRD._1.$",
+    "OCN": r"^[A-Z0-9]{2}_OCN__2.$",
+    "GRD-COG": r"^[A-Z0-9]{2}_GRD._1.-COG$",
+}
+_LOOKUP_NAMES = {Op.EQ: "exact", Op.GT: "gt", Op.GE: "gte", Op.LT: "lt", Op.LE: "lte"}
+_LOOKUP_CLASSES: dict[str, Callable[[Any, Any], Any]] = {
+    "exact": Exact, "gt": GreaterThan, "gte": GreaterThanOrEqual, "lt": LessThan, "lte": LessThanOrEqual,
+    "in": In, "isnull": IsNull, "contains": Contains, "startswith": StartsWith, "endswith": EndsWith,
+}
+_TEXT_LOOKUPS = {TextFunction.CONTAINS: "contains", TextFunction.STARTSWITH: "startswith",
+                 TextFunction.ENDSWITH: "endswith"}
+_PYTHON_OPS: dict[Op, Callable[[Any, Any], bool]] = {
+    Op.EQ: lambda a, b: a == b, Op.NE: lambda a, b: a != b, Op.GT: lambda a, b: a > b,
+    Op.GE: lambda a, b: a >= b, Op.LT: lambda a, b: a < b, Op.LE: lambda a, b: a <= b,
+}
+_TEXT_TESTS: dict[TextFunction, Callable[[str, str], bool]] = {
+    TextFunction.CONTAINS: lambda a, b: b in a, TextFunction.STARTSWITH: str.startswith,
+    TextFunction.ENDSWITH: str.endswith,
+}
+
+
+def entity_model(entity: Entity) -> type[Model]:
+    return Product if entity is Entity.PRODUCTS else DeletedProduct
+
+
+class _Compiler:
+    def __init__(self, entity: Entity, convention: str) -> None:
+        self.entity = entity
+        self.properties = entity_properties(entity)
+        self.prip_names = convention == "prip" and entity is Entity.PRODUCTS
+
+    # --- left-hand sides ----------------------------------------------------------------------------------------
+
+    def lhs(self, spec: PropertySpec, *, as_text: bool = False) -> str | Expression:
+        if spec.name == "Name" and self.prip_names:
+            return delivered_file_name_expression()
+        if spec.kind is Kind.GUID and as_text:
+            return Cast(spec.column, output_field=CharField())
+        return spec.column
+
+    def lookup(self, lhs: str | Expression, lookup: str, value: object) -> Q:
+        if isinstance(lhs, str):
+            return Q(**{f"{lhs}__{lookup}": value})
+        return Q(_LOOKUP_CLASSES[lookup](lhs, value))
+
+    # --- conditions -----------------------------------------------------------------------------------------------
+
+    def condition(self, node: Node) -> Q:
+        if isinstance(node, And):
+            result = self.condition(node.items[0])
+            for item in node.items[1:]:
+                result &= self.condition(item)
+            return result
+        if isinstance(node, Or):
+            result = self.condition(node.items[0])
+            for item in node.items[1:]:
+                result |= self.condition(item)
+            return result
+        if isinstance(node, Not):
+            return ~self.condition(node.item)
+        if isinstance(node, Constant):
+            return EVERYTHING if node.value else NOTHING
+        if isinstance(node, Comparison):
+            return self.comparison(node)
+        if isinstance(node, Membership):
+            return self.membership(node)
+        if isinstance(node, TextMatch):
+            return self.text_match(node)
+        if isinstance(node, Spatial):
+            return self.spatial(node)
+        if isinstance(node, AttributeFilter):
+            if self.entity is Entity.PRODUCTS:
+                return self.attribute_exists(node)
+            return self.deleted_attribute(node)
+        raise QueryError(f"{type(node).__name__} is not a product condition", code="Unsupported")
+
+    def comparison(self, node: Comparison) -> Q:
+        spec = self.properties[node.property]
+        if spec.kind is Kind.COLLECTION:
+            return self.collections(lambda name: _PYTHON_OPS[node.op](name, str(node.value).upper()))
+        lhs = self.lhs(spec)
+        if node.value is None:
+            is_null = self.lookup(lhs, "isnull", True)
+            return is_null if node.op is Op.EQ else ~is_null
+        if node.op is Op.NE:
+            return ~self.equal(spec, lhs, node.value)
+        if node.op is Op.EQ:
+            result = self.equal(spec, lhs, node.value)
+        else:
+            result = self.lookup(lhs, _LOOKUP_NAMES[node.op], node.value)
+        if spec.null_is_max and _PYTHON_OPS[node.op](FOREVER, node.value):
+            result |= self.lookup(lhs, "isnull", True)
+        return result
+
+    def equal(self, spec: PropertySpec, lhs: str | Expression, value: Value) -> Q:
+        if spec.name == "Name" and self.prip_names and isinstance(value, str):
+            # the catalog-name index narrows first; the file-name expression decides
+            return Q(name__in=catalog_name_candidates(value)) & self.lookup(lhs, "exact", value)
+        return self.lookup(lhs, "exact", value)
+
+    def membership(self, node: Membership) -> Q:
+        spec = self.properties[node.property]
+        wanted = [str(v).upper() for v in node.values]
+        if spec.kind is Kind.COLLECTION:
+            return self.collections(lambda name: name in wanted)
+        lhs = self.lhs(spec)
+        result = self.lookup(lhs, "in", list(node.values))
+        if spec.name == "Name" and self.prip_names:
+            names = [c for v in node.values if isinstance(v, str) for c in catalog_name_candidates(v)]
+            result &= Q(name__in=names)
+        if spec.null_is_max and FOREVER in node.values:
+            result |= self.lookup(lhs, "isnull", True)
+        return result
+
+    def text_match(self, node: TextMatch) -> Q:
+        spec = self.properties[node.property]
+        if spec.kind is Kind.COLLECTION:
+            test = _TEXT_TESTS[node.function]
+            return self.collections(lambda name: test(name, node.value.upper()))
+        return self.lookup(self.lhs(spec, as_text=True), _TEXT_LOOKUPS[node.function], node.value)
+
+    def collections(self, matches: Callable[[str], bool]) -> Q:
+        """Collection/Name is derived from the mission: the condition is decided on the (few, constant) collection
+        names, case-insensitively, and becomes a condition on the mission column."""
+        missions = sorted(str(m) for m, name in COLLECTION_OF_MISSION.items() if matches(name.upper()))
+        return Q(mission__in=missions) if missions else NOTHING
+
+    def spatial(self, node: Spatial) -> Q:
+        area = GEOSGeometry(node.ewkt)
+        lookup = {SpatialRelation.INTERSECTS: "intersects", SpatialRelation.WITHIN: "within",
+                  SpatialRelation.DISJOINT: "disjoint"}[node.relation]
+        return Q(**{f"footprint__{lookup}": area})
+
+    # --- attributes -----------------------------------------------------------------------------------------------
+
+    def attribute_exists(self, node: AttributeFilter) -> Q:
+        column = VALUE_COLUMNS[node.value_type]
+        rows = ProductAttribute.objects.filter(product_id=OuterRef("pk"), name=node.name,
+                                               **{f"{column}__isnull": False})
+        if node.condition is not None:
+            rows = rows.filter(self.value_condition(node.condition, column, node.name))
+        return Q(Exists(rows))
+
+    def value_condition(self, node: Node, column: str, name: str) -> Q:
+        if isinstance(node, And | Or):
+            parts = [self.value_condition(item, column, name) for item in node.items]
+            result = parts[0]
+            for part in parts[1:]:
+                result = result & part if isinstance(node, And) else result | part
+            return result
+        if isinstance(node, Not):
+            return ~self.value_condition(node.item, column, name)
+        if isinstance(node, Constant):
+            return EVERYTHING if node.value else NOTHING
+        if isinstance(node, ValueComparison):
+            if node.op is Op.NE:
+                return ~Q(**{column: node.value})
+            result = Q(**{f"{column}__{_LOOKUP_NAMES[node.op]}": node.value})
+            return _with_alias(result, name, [node.value] if node.op is Op.EQ else [], column)
+        if isinstance(node, ValueMembership):
+            return _with_alias(Q(**{f"{column}__in": list(node.values)}), name, node.values, column)
+        if isinstance(node, ValueTextMatch):
+            return Q(**{f"{column}__{_TEXT_LOOKUPS[node.function]}": node.value})
+        raise QueryError(f"{type(node).__name__} is not an attribute-value condition", code="Unsupported")
+
+    def deleted_attribute(self, node: AttributeFilter) -> Q:
+        """DeletedProducts keep their attributes as a JSON list [{name, type, value}]: matched by containment."""
+        if connection.vendor != "postgresql":
+            raise QueryError("Attribute filters on DeletedProducts need PostgreSQL", code="Unsupported",
+                             position=node.position)
+        condition = node.condition
+        if condition is None:
+            return Q(attributes__contains=[{"name": node.name}])
+        values: Sequence[Value] = ()
+        if isinstance(condition, ValueComparison) and condition.op is Op.EQ:
+            values = [condition.value]
+        elif isinstance(condition, ValueMembership):
+            values = condition.values
+        if not values or node.value_type == AttributeType.DATETIME:
+            raise QueryError("On DeletedProducts, attribute filters support eq and in on String, Integer, Double and "
+                             "Boolean attributes", code="Unsupported", position=node.position)
+        result = Q(attributes__contains=[{"name": node.name, "value": values[0]}])
+        for value in values[1:]:
+            result |= Q(attributes__contains=[{"name": node.name, "value": value}])
+        return result
+
+
+def _with_alias(exact: Q, name: str, values: Sequence[Value], column: str) -> Q:
+    """productType eq 'GRD' also matches IW_GRDH_1S, EW_GRDM_1A …; exact types keep matching exactly."""
+    for value in values:
+        if name == "productType" and isinstance(value, str) and value in S1_PRODUCT_TYPE_ALIASES:
+            exact |= Q(**{f"{column}__regex": S1_PRODUCT_TYPE_ALIASES[value]})
+    return exact
+
+
+def compile_filter(node: Node | None, *, entity: Entity, convention: str) -> Q:
+    return EVERYTHING if node is None else _Compiler(entity, convention).condition(node)
+
+
+def compile_ordering(order: Sequence[OrderKey], *, entity: Entity, convention: str) -> list[OrderBy]:
+    """ORDER BY of the keys; nulls sort as the largest value in both directions (the keyset rule below)."""
+    compiler = _Compiler(entity, convention)
+    clauses = []
+    for key in order:
+        spec = compiler.properties[key.property]
+        lhs = compiler.lhs(spec)
+        nulls: dict[str, bool] = {}
+        if spec.nullable:
+            nulls = {"nulls_first": True} if key.descending else {"nulls_last": True}
+        clauses.append(OrderBy(F(lhs) if isinstance(lhs, str) else lhs, descending=key.descending, **nulls))
+    return clauses
+
+
+def compile_after(order: Sequence[OrderKey], values: Sequence[Value], *, entity: Entity, convention: str) -> Q:
+    """Rows strictly after the bookmark `values` in the order `order` (the last key is Id, so it is total)."""
+    compiler = _Compiler(entity, convention)
+    disjuncts: list[Q] = []
+    prefix: list[Q] = []
+    for key, value in zip(order, values, strict=True):
+        spec = compiler.properties[key.property]
+        lhs = compiler.lhs(spec)
+        after: Q | None
+        if value is None:  # null is the largest: nothing after it ascending, every non-null after it descending
+            after = compiler.lookup(lhs, "isnull", False) if key.descending else None
+        else:
+            after = compiler.lookup(lhs, "lt" if key.descending else "gt", value)
+            if spec.nullable and not key.descending:
+                after |= compiler.lookup(lhs, "isnull", True)
+        if after is not None:
+            disjuncts.append(_all([*prefix, after]))
+        prefix.append(compiler.lookup(lhs, "isnull", True) if value is None else compiler.lookup(lhs, "exact", value))
+    if not disjuncts:
+        return NOTHING
+    result = disjuncts[0]
+    for disjunct in disjuncts[1:]:
+        result |= disjunct
+    return result
+
+
+def _all(conditions: Sequence[Q]) -> Q:
+    result = conditions[0]
+    for condition in conditions[1:]:
+        result &= condition
+    return result
+
+
+def order_values(row: Model, order: Sequence[OrderKey], *, entity: Entity, convention: str) -> tuple[Value, ...]:
+    """The order-key values of a fetched row, as compile_after() expects them."""
+    properties = entity_properties(entity)
+    values: list[Value] = []
+    for key in order:
+        spec = properties[key.property]
+        if spec.name == "Name" and convention == "prip" and isinstance(row, Product):
+            values.append(delivered_file_name(name=row.name, storage_key=row.storage_key))
+        else:
+            values.append(getattr(row, spec.column))
+    return tuple(values)

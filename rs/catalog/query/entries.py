@@ -1,0 +1,128 @@
+"""What a query returns: one CatalogEntry per product or deleted product, with the expanded navigations it was
+asked for. Plain frozen values, so the API layers (OData, later STAC and subscriptions) never touch model rows."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib.gis.geos import GEOSGeometry
+
+from rs.catalog.choices import AttributeType
+from rs.catalog.models import DeletedProduct, Product
+from rs.catalog.query.names import delivered_file_name
+
+AttributeScalar = str | int | float | bool | datetime | None
+
+
+@dataclass(frozen=True)
+class AttributeValue:
+    name: str
+    value_type: str  # an AttributeType value: String, Integer, Double, Boolean, DateTimeOffset
+    value: AttributeScalar
+
+
+@dataclass(frozen=True)
+class AssetEntry:
+    id: uuid.UUID
+    type: str
+    name: str
+    storage_key: str
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    id: uuid.UUID
+    name: str  # catalog name (CDSE convention)
+    file_name: str  # delivered file name (PRIP convention)
+    content_type: str
+    content_length: int
+    origin_date: datetime | None
+    publication_date: datetime | None
+    modification_date: datetime | None
+    online: bool
+    eviction_date: datetime | None
+    storage_key: str
+    md5: str
+    md5_date: datetime | None
+    blake3: str
+    blake3_date: datetime | None
+    content_start: datetime | None
+    content_end: datetime | None
+    footprint: GEOSGeometry | None
+    production_type: str
+    attributes: tuple[AttributeValue, ...] | None = None  # None: not asked for
+    assets: tuple[AssetEntry, ...] | None = None
+    deletion_date: datetime | None = None  # DeletedProducts only
+    deletion_cause: str | None = None
+
+
+def _datetime(raw: object) -> datetime | None:
+    if not isinstance(raw, str):
+        return None
+    value = datetime.fromisoformat(raw.replace(" ", "T"))
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _attribute(value_type: str, raw: object) -> AttributeScalar:
+    if value_type == AttributeType.DATETIME:
+        return _datetime(raw)
+    if value_type == AttributeType.DOUBLE and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw) if math.isfinite(raw) else None
+    if value_type == AttributeType.BOOLEAN and isinstance(raw, int):
+        return bool(raw)  # SQLite aggregates booleans as 0/1
+    return raw if isinstance(raw, str | int | float | bool) else None
+
+
+_VALUE_KEYS = {AttributeType.STRING: "s", AttributeType.INTEGER: "i", AttributeType.DOUBLE: "d",
+               AttributeType.BOOLEAN: "b", AttributeType.DATETIME: "v"}
+
+
+def attributes_from_aggregate(items: object) -> tuple[AttributeValue, ...]:
+    """The JSON array the page query aggregates per product: [{n: name, t: type, s|i|d|b|v: value}, …]."""
+    result = []
+    for item in items if isinstance(items, list) else []:
+        value_type = str(item["t"])
+        key = _VALUE_KEYS.get(AttributeType(value_type), "s")
+        result.append(AttributeValue(str(item["n"]), value_type, _attribute(value_type, item.get(key))))
+    return tuple(result)
+
+
+def assets_from_aggregate(items: object) -> tuple[AssetEntry, ...]:
+    return tuple(
+        AssetEntry(uuid.UUID(str(item["id"])), str(item["type"]), str(item["name"]), str(item["key"]))
+        for item in (items if isinstance(items, list) else [])
+    )
+
+
+def entry_from_product(row: Product, *, with_attributes: bool, with_assets: bool) -> CatalogEntry:
+    return CatalogEntry(
+        id=row.id, name=row.name, file_name=delivered_file_name(name=row.name, storage_key=row.storage_key),
+        content_type=row.content_type, content_length=row.content_length, origin_date=row.origin_date,
+        publication_date=row.publication_date, modification_date=row.modification_date, online=row.online,
+        eviction_date=row.eviction_date, storage_key=row.storage_key, md5=row.md5, md5_date=row.md5_date,
+        blake3=row.blake3, blake3_date=row.blake3_date, content_start=row.content_start,
+        content_end=row.content_end, footprint=row.footprint, production_type=row.production_type,
+        attributes=attributes_from_aggregate(getattr(row, "attributes_json", None)) if with_attributes else None,
+        assets=assets_from_aggregate(getattr(row, "assets_json", None)) if with_assets else None,
+    )
+
+
+def entry_from_deleted(row: DeletedProduct, *, with_attributes: bool) -> CatalogEntry:
+    attributes = None
+    if with_attributes:
+        stored = row.attributes if isinstance(row.attributes, list) else []
+        attributes = tuple(
+            AttributeValue(str(a.get("name")), str(a.get("type")), _attribute(str(a.get("type")), a.get("value")))
+            for a in stored if isinstance(a, dict)
+        )
+    return CatalogEntry(
+        id=row.id, name=row.name, file_name=row.name, content_type=row.content_type,
+        content_length=row.content_length, origin_date=row.origin_date, publication_date=row.publication_date,
+        modification_date=row.modification_date, online=False, eviction_date=row.eviction_date, storage_key="",
+        md5=row.md5, md5_date=None, blake3=row.blake3, blake3_date=None, content_start=row.content_start,
+        content_end=row.content_end, footprint=row.footprint, production_type=row.production_type,
+        attributes=attributes, assets=(), deletion_date=row.deletion_date, deletion_cause=row.deletion_cause,
+    )

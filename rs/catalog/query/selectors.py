@@ -1,0 +1,170 @@
+"""Reads of the query layer: a page, a count, one entry, entries by name. Each is ONE SQL query (a page with
+expanded attributes and assets included: they are aggregated per product in JSON sub-selects)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Aggregate, Case, JSONField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import JSONObject
+
+from rs.catalog import selectors as catalog_selectors
+from rs.catalog.choices import OPERATIONAL_SCOPE
+from rs.catalog.models import DeletedProduct, Product, ProductAsset, ProductAttribute
+from rs.catalog.query.compiler import compile_after, compile_filter, compile_ordering, order_values
+from rs.catalog.query.entries import CatalogEntry, entry_from_deleted, entry_from_product
+from rs.catalog.query.keyset import query_fingerprint, skiptoken_decode, skiptoken_encode
+from rs.catalog.query.names import delivered_file_name_expression, name_convention
+from rs.catalog.query.orderby import parse_orderby
+from rs.catalog.query.properties import Entity, entity_properties
+from rs.catalog.query.tree import Membership, Node, OrderKey
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    entity: Entity
+    filter: Node | None = None
+    order: tuple[OrderKey, ...] = ()  # () = the entity's default order
+    top: int = 20
+    skip: int = 0
+    skiptoken: str | None = None  # when given, `skip` is ignored
+    count: bool = False
+    with_attributes: bool = False
+    with_assets: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[CatalogEntry]
+    count: int | None  # only when asked for
+    next_offset: int | None  # offset of the next page when more rows exist
+    next_skiptoken: str | None
+
+
+def catalog_queryset(entity: Entity) -> QuerySet[Product] | QuerySet[DeletedProduct]:
+    """What the PRIP may show: published operational products, and what remains of them once deleted."""
+    if entity is Entity.PRODUCTS:
+        return catalog_selectors.products_published()
+    return DeletedProduct.objects.filter(scope=OPERATIONAL_SCOPE, publication_date__isnull=False)
+
+
+class _JSONGroupArray(Aggregate):
+    """SQLite's json_group_array (embedded default); PostgreSQL uses JSONB_AGG with an ORDER BY."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+
+def _json_array(item: JSONObject) -> Aggregate:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import JSONBAgg
+
+        return JSONBAgg(item, order_by="id")
+    return _JSONGroupArray(item)
+
+
+def _with_expansions(qs: QuerySet[Product], *, attributes: bool, assets: bool) -> QuerySet[Product]:
+    if attributes:
+        item = JSONObject(n="name", t="value_type", s="value_string", i="value_integer", d="value_double",
+                          b="value_boolean", v="value_datetime")
+        rows = (ProductAttribute.objects.filter(product_id=OuterRef("pk")).order_by().values("product_id")
+                .annotate(items=_json_array(item)).values("items"))
+        qs = qs.annotate(attributes_json=Subquery(rows, output_field=JSONField()))
+    if assets:
+        item = JSONObject(id="id", type="type", name="name", key="storage_key")
+        assets_rows = (ProductAsset.objects.filter(product_id=OuterRef("pk")).order_by().values("product_id")
+                .annotate(items=_json_array(item)).values("items"))
+        qs = qs.annotate(assets_json=Subquery(assets_rows, output_field=JSONField()))
+    return qs
+
+
+def _entries(rows: Sequence[Product | DeletedProduct], *, attributes: bool, assets: bool) -> list[CatalogEntry]:
+    return [
+        entry_from_product(row, with_attributes=attributes, with_assets=assets) if isinstance(row, Product)
+        else entry_from_deleted(row, with_attributes=attributes)
+        for row in rows
+    ]
+
+
+def catalog_count(*, entity: Entity, filter: Node | None) -> int:
+    """Exact count of the filter (one query); it walks every matching row, so it grows with the result."""
+    return catalog_queryset(entity).filter(compile_filter(filter, entity=entity, convention=name_convention())).count()
+
+
+def catalog_page(*, request: PageRequest) -> Page:
+    """One page in the requested order (Id breaks ties): offset paging with `skip`, keyset paging with a token."""
+    entity, convention = request.entity, name_convention()
+    order = request.order or parse_orderby(None, entity=entity)
+    fingerprint = query_fingerprint(entity=entity, filter=request.filter, order=order, convention=convention)
+    properties = entity_properties(entity)
+    keyset = None
+    if request.skiptoken is not None:
+        keyset = skiptoken_decode(request.skiptoken, fingerprint=fingerprint,
+                                  kinds=[properties[key.property].kind for key in order])
+    filtered = catalog_queryset(entity).filter(compile_filter(request.filter, entity=entity, convention=convention))
+    count = filtered.count() if request.count else None
+    if request.top == 0:
+        return Page(entries=[], count=count, next_offset=None, next_skiptoken=None)
+    offset = request.skip
+    if keyset is not None:
+        filtered = filtered.filter(compile_after(order, keyset.values, entity=entity, convention=convention))
+        offset = keyset.offset
+    ordering = compile_ordering(order, entity=entity, convention=convention)
+    start = 0 if keyset is not None else request.skip
+    window = filtered.order_by(*ordering)[start:start + request.top + 1]  # one more row says whether more exist
+    expand = request.with_attributes or request.with_assets
+    if entity is Entity.PRODUCTS and expand:
+        # the sub-selects run for the page's rows only, never for the rows an OFFSET skips
+        page_ids = window.values("pk")
+        outer = Product.objects.filter(pk__in=page_ids).order_by(*ordering)
+        rows: list[Product | DeletedProduct] = list(
+            _with_expansions(outer, attributes=request.with_attributes, assets=request.with_assets)
+        )
+    else:
+        rows = list(window)
+    more = len(rows) > request.top
+    rows = rows[: request.top]
+    token = None
+    if more:
+        values = order_values(rows[-1], order, entity=entity, convention=convention)
+        token = skiptoken_encode(fingerprint=fingerprint, values=values, offset=offset + request.top)
+    return Page(
+        entries=_entries(rows, attributes=request.with_attributes, assets=request.with_assets),
+        count=count,
+        next_offset=offset + request.top if more else None,
+        next_skiptoken=token,
+    )
+
+
+def catalog_entry(*, entity: Entity, entry_id: uuid.UUID, with_attributes: bool = False,
+                  with_assets: bool = False) -> CatalogEntry | None:
+    """One visible product (or deleted product) by Id, with its expansions, in one query; None if not visible."""
+    if entity is Entity.PRODUCTS:
+        qs = _with_expansions(catalog_selectors.products_published().filter(pk=entry_id),
+                              attributes=with_attributes, assets=with_assets)
+        rows: list[Product | DeletedProduct] = list(qs[:1])
+    else:
+        rows = list(catalog_queryset(entity).filter(pk=entry_id)[:1])
+    entries = _entries(rows, attributes=with_attributes, assets=with_assets)
+    return entries[0] if entries else None
+
+
+def products_by_names(*, names: Sequence[str], with_attributes: bool = False,
+                      with_assets: bool = False) -> list[CatalogEntry]:
+    """OData.CSC.FilterList: the visible products among `names`, in the order of `names`; unknown names skipped."""
+    unique = list(dict.fromkeys(names))
+    if not unique:
+        return []
+    convention = name_convention()
+    condition = compile_filter(Membership("Name", tuple(unique)), entity=Entity.PRODUCTS, convention=convention)
+    name = delivered_file_name_expression() if convention == "prip" else "name"
+    position = Case(*[When(**{"odata_name" if convention == "prip" else "name": n}, then=Value(i))
+                      for i, n in enumerate(unique)])
+    qs = catalog_selectors.products_published().filter(condition)
+    if convention == "prip":
+        qs = qs.annotate(odata_name=name)
+    qs = _with_expansions(qs.order_by(position, "id"), attributes=with_attributes, assets=with_assets)
+    return _entries(list(qs), attributes=with_attributes, assets=with_assets)

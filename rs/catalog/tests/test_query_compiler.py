@@ -1,0 +1,168 @@
+"""The compiler: one SQL statement per query, conditions that use the catalog's indexes, and the semantics that are
+easy to get wrong (null EvictionDate, collections, keyset order with nulls, the PRIP name convention)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.gis.geos import Polygon
+from django.db import connection
+
+from rs.catalog import services
+from rs.catalog.models import Product
+from rs.catalog.query.compiler import compile_after, compile_filter, compile_ordering, order_values
+from rs.catalog.query.errors import QueryError
+from rs.catalog.query.filter_parser import parse_filter
+from rs.catalog.query.orderby import parse_orderby
+from rs.catalog.query.properties import Entity
+from rs.catalog.query.selectors import catalog_queryset
+from rs.catalog.tests import factories
+
+pytestmark = pytest.mark.django_db
+P = Entity.PRODUCTS
+
+
+def names(text: str, *, entity: Entity = P, convention: str = "cdse") -> set[str]:
+    condition = compile_filter(parse_filter(text, entity=entity), entity=entity, convention=convention)
+    return set(catalog_queryset(entity).filter(condition).values_list("name", flat=True))
+
+
+def sql(text: str) -> str:
+    condition = compile_filter(parse_filter(text, entity=P), entity=P, convention="cdse")
+    return str(catalog_queryset(P).filter(condition).query)
+
+
+def test_an_attribute_lambda_is_an_exists_subquery_on_the_attribute_table():
+    statement = sql("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and a/Value eq 'X')")
+    assert 'EXISTS(SELECT 1 AS "a" FROM "catalog_productattribute" U0 WHERE (U0."name" = productType' in statement
+    assert 'U0."value_string" IS NOT NULL AND U0."value_string" = X' in statement
+
+
+def test_intersects_is_a_spatial_lookup_on_the_footprint():
+    assert "ST_Intersects(\"catalog_product\".\"footprint\"" in sql(
+        "OData.CSC.Intersects(area=geography'SRID=4326;POINT(1 2)')")
+
+
+def _plan(text: str, order: str | None = None) -> str:
+    """The plan of the condition alone (no visibility, which its own partial index serves), sequential scans off:
+    an index appears in it only if the compiled condition can use it."""
+    condition = compile_filter(parse_filter(text, entity=P), entity=P, convention="cdse")
+    qs = Product.objects.filter(condition)
+    if order is not None:
+        qs = qs.order_by(*compile_ordering(parse_orderby(order, entity=P), entity=P, convention="cdse"))[:20]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = qs.explain()
+        cursor.execute("RESET enable_seqscan")
+    return plan
+
+
+@pytest.mark.parametrize(("text", "order", "index"), [
+    ("Name eq 'S1A_X.SAFE'", None, "product_name_pattern"),
+    ("startswith(Name,'S1A_IW')", None, "product_name_pattern"),
+    ("contains(Name,'_GRDH_')", None, "product_name_trgm"),
+    ("OData.CSC.Intersects(area=geography'SRID=4326;POINT(115 -28.5)')", None, "catalog_product_footprint_"),
+    ("ContentDate/Start gt 2024-01-01 and ContentDate/Start lt 2024-02-01", "ContentDate/Start", "product_start_id"),
+    ("Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'cloudCover' and a/Value le 30)", None, "attr_double"),
+    ("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and a/Value eq 'S2MSI1C')", None,
+     "attr_string"),
+])
+def test_the_compiled_query_can_use_the_catalog_index(text, order, index):
+    factories.product()
+    plan = _plan(text, order)
+    assert index in plan, plan
+
+
+def test_eviction_date_null_means_kept_forever_in_filters_and_order():
+    forever = factories.product()
+    soon = factories.product()
+    services.product_update(product_id=forever.id, changes={"eviction_date": None})
+    services.product_update(product_id=soon.id, changes={"eviction_date": datetime(2030, 1, 1, tzinfo=UTC)})
+    assert names("EvictionDate gt 2031-01-01") == {forever.name}
+    assert names("EvictionDate lt 2031-01-01") == {soon.name}
+    assert names("EvictionDate eq 9999-12-31T23:59:59.999999Z") == {forever.name}
+    assert names("EvictionDate ne 2030-01-01") == {forever.name}
+    assert names("EvictionDate in (2030-01-01, 9999-12-31T23:59:59.999999Z)") == {forever.name, soon.name}
+    ordering = compile_ordering(parse_orderby("EvictionDate", entity=P), entity=P, convention="cdse")
+    assert list(catalog_queryset(P).order_by(*ordering).values_list("name", flat=True)) == [soon.name, forever.name]
+
+
+def test_collections_are_matched_on_the_mission_case_insensitively():
+    s1 = factories.product()
+    s2 = factories.product(mission="S2", product_type="S2MSI1C", family="S2_USER_PRODUCT", attributes={})
+    assert names("Collection/Name eq 'sentinel-1'") == {s1.name}
+    assert names("startswith(Collection/Name,'SENTINEL')") == {s1.name, s2.name}
+    assert names("Collection/Name gt 'SENTINEL-1'") == {s2.name}
+    assert "mission" in sql("Collection/Name eq 'SENTINEL-2'")
+
+
+def _undated(**overrides: object) -> Product:
+    metadata = dataclasses.replace(factories.metadata(**overrides), content_start=None, content_end=None)
+    return services.product_register(name=factories.s1_grd_name(), metadata=metadata, content_length=1,
+                                     publish=True)
+
+
+def test_the_default_order_walks_the_publication_index():
+    factories.product()
+    ordering = compile_ordering(parse_orderby(None, entity=P), entity=P, convention="cdse")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")  # only an index can give the order then
+        plan = catalog_queryset(P).order_by(*ordering)[:20].explain()
+        cursor.execute("RESET enable_sort")
+        cursor.execute("RESET enable_seqscan")
+    assert "Index Scan using product_published" in plan, plan
+
+
+def test_not_is_the_complement_including_products_without_the_value():
+    dated = factories.product()
+    undated = _undated()
+    assert names("ContentDate/Start gt 2000-01-01") == {dated.name}
+    assert names("not (ContentDate/Start gt 2000-01-01)") == {undated.name}
+
+
+def test_the_prip_convention_filters_on_the_delivered_file_name():
+    product = factories.product(storage_key="products/S1/L1_SLICE/S1A_TEST.SAFE.zip", name="S1A_TEST.SAFE")
+    bare = factories.product(name="S1A_METADATA_ONLY.SAFE")
+    assert names("Name eq 'S1A_TEST.SAFE.zip'", convention="prip") == {product.name}
+    assert names("Name eq 'S1A_TEST.SAFE'", convention="prip") == set()
+    assert names("endswith(Name,'.SAFE.zip')", convention="prip") == {product.name}
+    assert names("Name in ('S1A_METADATA_ONLY.SAFE','S1A_TEST.SAFE.zip')", convention="prip") == {
+        product.name, bare.name}
+
+
+def test_keyset_continuation_follows_nulls_last_in_both_directions():
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = [factories.product(content_start=start + timedelta(hours=h % 3)) for h in range(5)]
+    rows += [_undated() for _ in range(3)]
+    for descending in (False, True):
+        order = parse_orderby("ContentDate/Start" + (" desc" if descending else ""), entity=P)
+        ordering = compile_ordering(order, entity=P, convention="cdse")
+        everything = list(catalog_queryset(P).order_by(*ordering))
+        for position, row in enumerate(everything):
+            values = order_values(row, order, entity=P, convention="cdse")
+            after = catalog_queryset(P).filter(compile_after(order, values, entity=P, convention="cdse"))
+            assert list(after.order_by(*ordering)) == everything[position + 1:]
+    assert len(rows) == 8
+
+
+def test_attribute_filters_on_deleted_products_support_equality_only():
+    product = factories.product()
+    services.product_delete(product_id=product.id)
+    found = names("Attributes/any(a:a/Name eq 'orbitNumber' and a/Value eq 54172)", entity=Entity.DELETED_PRODUCTS)
+    assert found == {product.name}
+    assert names("Attributes/any(a:a/Name eq 'orbitDirection')", entity=Entity.DELETED_PRODUCTS) == {product.name}
+    with pytest.raises(QueryError) as caught:
+        names("Attributes/any(a:a/Name eq 'orbitNumber' and a/Value gt 5)", entity=Entity.DELETED_PRODUCTS)
+    assert caught.value.code == "Unsupported"
+
+
+def test_an_intersects_area_is_compared_with_split_footprints():
+    crosser = factories.product(footprint=Polygon(((178, 50), (-178, 50), (-178, 53), (178, 53), (178, 50)),
+                                                  srid=4326))
+    factories.product()
+    assert names("OData.CSC.Intersects(area=geography'SRID=4326;POLYGON((179 51,-179 51,-179 52,179 52,179 51))')"
+                 ) == {crosser.name}
+    assert names("OData.CSC.Intersects(area=geography'SRID=4326;POLYGON((0 51,1 51,1 52,0 52,0 51))')") == set()

@@ -1,0 +1,161 @@
+"""Catalog entries as the JSON clients read (prip-odata.md §2, §4): CDSE key order, six-digit UTC timestamps,
+Footprint as an upper-case EWKT string with plain decimals, GeoFootprint as GeoJSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry
+
+from rs.catalog.choices import AssetType
+from rs.catalog.query.entries import AttributeValue, CatalogEntry
+from rs.prip.odata.options import TYPED_ATTRIBUTES
+
+FOREVER = "9999-12-31T23:59:59.999999Z"  # EvictionDate of products kept forever (CDSE since 2024-07-31)
+MEDIA_TYPE = "application/octet-stream"
+NAVIGATION_ORDER = ("Attributes", "Assets", "Locations", "Quicklooks", *TYPED_ATTRIBUTES)
+
+
+def timestamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    v = value.astimezone(UTC)
+    return (f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}."
+            f"{v.microsecond:06d}Z")
+
+
+def _number(value: float) -> str:
+    """Shortest round-trip decimal without exponent (eodag's footprint regex has no room for 'e-05')."""
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _points(coords: Iterable[Sequence[float]]) -> str:
+    return ", ".join(f"{_number(c[0])} {_number(c[1])}" for c in coords)
+
+
+def _polygon_wkt(rings: Iterable[Any]) -> str:
+    return "(" + ", ".join(f"({_points(ring)})" for ring in rings) + ")"
+
+
+def _parts(geometry: GEOSGeometry) -> tuple[str, Any]:
+    """(type, coordinates) with single-part multi-geometries written as their single part."""
+    shape: Any = geometry  # every concrete geometry has .coords; the base class does not declare it
+    kind, coords = geometry.geom_type, shape.coords
+    if kind in ("MultiPolygon", "MultiLineString") and len(coords) == 1:
+        return kind.removeprefix("Multi"), coords[0]
+    return kind, coords
+
+
+def footprint_ewkt(geometry: GEOSGeometry | None) -> str | None:
+    if geometry is None or geometry.empty:
+        return None
+    kind, coords = _parts(geometry)
+    if kind == "Point":
+        wkt = f"POINT ({_number(coords[0])} {_number(coords[1])})"
+    elif kind == "LineString":
+        wkt = f"LINESTRING ({_points(coords)})"
+    elif kind == "MultiLineString":
+        wkt = "MULTILINESTRING (" + ",".join(f"({_points(line)})" for line in coords) + ")"
+    elif kind == "Polygon":
+        wkt = f"POLYGON {_polygon_wkt(coords)}"
+    else:
+        wkt = "MULTIPOLYGON (" + ",".join(_polygon_wkt(polygon) for polygon in coords) + ")"
+    return f"geography'SRID=4326;{wkt}'"
+
+
+def _lists(value: Any) -> Any:
+    return [_lists(v) for v in value] if isinstance(value, tuple | list) else value
+
+
+def footprint_geojson(geometry: GEOSGeometry | None) -> dict[str, Any] | None:
+    if geometry is None or geometry.empty:
+        return None
+    kind, coords = _parts(geometry)
+    return {"type": kind, "coordinates": _lists(coords)}
+
+
+def checksums(md5: str, md5_date: datetime | None, blake3: str, blake3_date: datetime | None) -> list[dict[str, Any]]:
+    result = []
+    if md5:
+        result.append({"Value": md5, "Algorithm": "MD5", "ChecksumDate": timestamp(md5_date)})
+    if blake3:
+        result.append({"Value": blake3, "Algorithm": "BLAKE3", "ChecksumDate": timestamp(blake3_date)})
+    return result
+
+
+def attribute_json(attribute: AttributeValue) -> dict[str, Any]:
+    value = attribute.value
+    return {
+        "@odata.type": f"#OData.CSC.{attribute.value_type}Attribute",
+        "Name": attribute.name,
+        "Value": timestamp(value) if isinstance(value, datetime) else value,
+        "ValueType": attribute.value_type,
+    }
+
+
+def context_url(entity_set: str, *, select: Sequence[str] | None, expand: Sequence[str], entity: bool) -> str:
+    """`$metadata#Products`, `…(Attributes(),Assets())`, `…(Id,Name)`, then `/$entity` for a single entity."""
+    items = [*(select or ()), *(f"{name}()" for name in expand)]
+    suffix = f"({','.join(items)})" if items else ""
+    return f"$metadata#{entity_set}{suffix}" + ("/$entity" if entity else "")
+
+
+def entry_json(entry: CatalogEntry, *, root: str, convention: str, select: Sequence[str] | None,
+               expand: Sequence[str]) -> dict[str, Any]:
+    """One product (or deleted product) in §2.1 key order; `root` is the absolute service root without '/'."""
+    properties: dict[str, Any] = {
+        "Id": str(entry.id),
+        "Name": entry.file_name if convention == "prip" else entry.name,
+        "ContentType": entry.content_type,
+        "ContentLength": entry.content_length,
+        "OriginDate": timestamp(entry.origin_date),
+        "PublicationDate": timestamp(entry.publication_date),
+        "ModificationDate": timestamp(entry.modification_date),
+        "Online": entry.online,
+        "EvictionDate": timestamp(entry.eviction_date) or FOREVER,
+        "S3Path": entry.storage_key or None,
+        "Checksum": checksums(entry.md5, entry.md5_date, entry.blake3, entry.blake3_date),
+        "ContentDate": {"Start": timestamp(entry.content_start), "End": timestamp(entry.content_end)},
+        "Footprint": footprint_ewkt(entry.footprint),
+        "GeoFootprint": footprint_geojson(entry.footprint),
+        "ProductionType": entry.production_type,
+    }
+    if entry.deletion_date is not None:
+        properties["DeletionDate"] = timestamp(entry.deletion_date)
+        properties["DeletionCause"] = entry.deletion_cause
+    result: dict[str, Any] = {"@odata.mediaContentType": MEDIA_TYPE}
+    result.update((k, v) for k, v in properties.items() if select is None or k in select)
+    for name in NAVIGATION_ORDER:
+        if name in expand:
+            result[name] = navigation_json(entry, name, root=root)
+    return result
+
+
+def navigation_json(entry: CatalogEntry, name: str, *, root: str) -> list[dict[str, Any]]:
+    attributes = entry.attributes or ()
+    if name == "Attributes":
+        return [attribute_json(a) for a in attributes]
+    if name in TYPED_ATTRIBUTES:
+        value_type = name.removesuffix("Attributes")
+        return [attribute_json(a) for a in attributes if a.value_type == value_type]
+    assets = entry.assets or ()
+    if name == "Assets":
+        return [{"Type": a.type, "Id": str(a.id), "DownloadLink": f"{root}/Assets({a.id})/$value",
+                 "S3Path": a.storage_key} for a in assets]
+    if name == "Quicklooks":
+        return [{"Image": a.name} for a in assets if a.type == AssetType.QUICKLOOK]
+    if not entry.storage_key or not entry.online:  # Locations: where the bytes can be fetched
+        return []
+    return [{
+        "FormatType": "Extracted",
+        "DownloadLink": f"{root}/Products({entry.id})/$value",
+        "ContentLength": entry.content_length,
+        "Checksum": checksums(entry.md5, entry.md5_date, entry.blake3, entry.blake3_date),
+        "S3Path": entry.storage_key,
+    }]
