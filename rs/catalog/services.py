@@ -26,7 +26,7 @@ from rs.catalog.choices import (
     EventKind,
     ProductionType,
 )
-from rs.catalog.events import consumer_get, consumers_for
+from rs.catalog.events import EventConsumer, consumer_get, consumers_for
 from rs.catalog.eviction_dates import eviction_date_of
 from rs.catalog.footprints import footprint_normalise
 from rs.catalog.models import (
@@ -44,6 +44,7 @@ from rs.errors import Conflict, DomainError, NotFound
 logger = logging.getLogger(__name__)
 
 MAX_NAME_LENGTH = 255
+DELIVERY_CHUNK = 500  # events per delivery message when a batch (eviction) emits many at once
 
 
 class ProductAlreadyExists(Conflict):
@@ -118,6 +119,31 @@ def _deliveries_enqueue(event_id: int, consumer_names: Iterable[str]) -> None:
             event_deliver_task.apply_async(args=(event_id, name), queue=consumer.queue)
         except Exception:  # broker down: the periodic re-dispatch sends it later; the row is the truth
             logger.warning("could not enqueue event %s for %s; it will be re-dispatched", event_id, name, exc_info=True)
+
+
+def _deliveries_enqueue_many(event_ids: Sequence[int], consumers: Iterable[EventConsumer]) -> None:
+    from rs.catalog.tasks import events_deliver_task
+
+    for consumer in consumers:
+        for start in range(0, len(event_ids), DELIVERY_CHUNK):
+            chunk = list(event_ids[start:start + DELIVERY_CHUNK])
+            try:
+                events_deliver_task.apply_async(args=(chunk, consumer.name), queue=consumer.queue)
+            except Exception:  # broker down: the periodic re-dispatch sends them later
+                logger.warning("could not enqueue %d events for %s; they will be re-dispatched", len(chunk),
+                               consumer.name, exc_info=True)
+
+
+def events_deliver(*, event_ids: Sequence[int], consumer_name: str) -> int:
+    """Deliver a chunk of events to one consumer, each in its own transaction; a failing one is left pending (its
+    error recorded) for the re-dispatch and does not stop the others. Returns how many were delivered."""
+    delivered = 0
+    for event_id in event_ids:
+        try:
+            delivered += event_deliver(event_id=event_id, consumer_name=consumer_name)
+        except Exception:
+            logger.warning("event %s for %s failed; left for re-dispatch", event_id, consumer_name, exc_info=True)
+    return delivered
 
 
 def event_deliver(*, event_id: int, consumer_name: str) -> bool:
@@ -527,14 +553,10 @@ def _events_emit_many(*, kind: str, payloads: Mapping[uuid.UUID, Mapping[str, ob
     EventDelivery.objects.bulk_create(
         [EventDelivery(event=e, consumer=c.name) for e in events for c in consumers], batch_size=2000
     )
-    names = [c.name for c in consumers]
     ids = [e.pk for e in events]
-
-    def enqueue_all() -> None:
-        for event_id in ids:
-            _deliveries_enqueue(event_id, names)
-
-    transaction.on_commit(enqueue_all)
+    # One message per consumer and chunk, not per event: publishing thousands of messages one by one costs more
+    # than the eviction itself.
+    transaction.on_commit(lambda: _deliveries_enqueue_many(ids, consumers))
 
 
 def products_evict(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCause.OBSOLETE) -> int:

@@ -12,6 +12,13 @@ def event_deliver_task(event_id: int, consumer_name: str) -> bool:
     return event_deliver(event_id=event_id, consumer_name=consumer_name)
 
 
+@shared_task(acks_late=True)
+def events_deliver_task(event_ids: list[int], consumer_name: str) -> int:
+    from rs.catalog.services import events_deliver
+
+    return events_deliver(event_ids=event_ids, consumer_name=consumer_name)
+
+
 @shared_task
 def events_redispatch_task() -> int:
     from rs.catalog.services import events_redispatch

@@ -71,22 +71,19 @@ def policies_version_bump() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
-def policy_for(*, name: str, mission: str, family: str, product_type: str, timeliness: str) -> CompiledPolicy | None:
+def policy_of_product(product: Product, policies: list[CompiledPolicy] | None = None) -> CompiledPolicy | None:
+    """The first matching rule; pass `policies` (from policies_compiled()) when matching many products at once."""
     return next(
-        (p for p in policies_compiled()
-         if p.matches(name=name, mission=mission, family=family, product_type=product_type, timeliness=timeliness)),
+        (p for p in (policies if policies is not None else policies_compiled())
+         if p.matches(name=product.name, mission=product.mission, family=product.family,
+                      product_type=product.product_type, timeliness=product.timeliness)),
         None,
     )
 
 
-def policy_of_product(product: Product) -> CompiledPolicy | None:
-    return policy_for(name=product.name, mission=product.mission, family=product.family,
-                      product_type=product.product_type, timeliness=product.timeliness)
-
-
-def eviction_date_for(product: Product) -> datetime | None:
+def eviction_date_for(product: Product, policies: list[CompiledPolicy] | None = None) -> datetime | None:
     """Publication + the matching policy's days; None (kept for ever) without a policy or with empty days."""
-    policy = policy_of_product(product)
+    policy = policy_of_product(product, policies)
     if policy is None or policy.retention_days is None:
         return None
     return (product.publication_date or timezone.now()) + timedelta(days=policy.retention_days)

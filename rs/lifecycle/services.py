@@ -20,7 +20,12 @@ from rs.catalog import services as catalog_services
 from rs.catalog.choices import DeletionCause
 from rs.lifecycle.guards import products_protected
 from rs.lifecycle.models import LifecycleCursor, RetentionAction, StorageQuota
-from rs.lifecycle.retention import eviction_date_for, policies_version_bump, policy_of_product
+from rs.lifecycle.retention import (
+    eviction_date_for,
+    policies_compiled,
+    policies_version_bump,
+    policy_of_product,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +62,9 @@ def eviction_run(
                              for p in due if p.id in protected]
         evictable = [p for p in due if p.id not in protected]
         removable = []
+        policies = policies_compiled()
         for product in evictable:
-            policy = policy_of_product(product)
+            policy = policy_of_product(product, policies)
             if policy is not None and policy.action == RetentionAction.REMOVE:
                 removable.append(product.id)
             if dry_run:
@@ -144,8 +150,9 @@ def eviction_dates_recompute(*, batch_size: int = 1000) -> int:
             return changed
         after = page[-1].id
         dates = {}
+        policies = policies_compiled()
         for product in page:
-            new = eviction_date_for(product)
+            new = eviction_date_for(product, policies)
             if new != product.eviction_date:
                 dates[product.id] = new
         if dates:
