@@ -112,3 +112,13 @@ def test_a_failing_consumer_is_retried_with_a_limit_and_its_error_kept(transacti
     assert delivery.attempts == 2 and delivery.last_error.startswith("AssertionError")
     assert delivery.delivered_at is None
     assert services.events_redispatch(older_than_s=0) == 0  # exhausted: left for an operator, no endless loop
+
+
+def test_a_chunk_of_events_is_delivered_one_transaction_each(transactional_db, delivery_counter):
+    good, bad = factories.product(publish=False), factories.product(publish=False)
+    events = [CatalogEvent.objects.get(product_id=p.id, kind="created") for p in (good, bad)]
+    ProductAttribute.objects.create(product=bad, name="testDeliveryCount", value_type="String", value_string="x")
+    assert services.events_deliver(event_ids=[e.pk for e in events], consumer_name=delivery_counter) == 1
+    assert count_of(good.id) == 1
+    failed = EventDelivery.objects.get(event=events[1], consumer=delivery_counter)
+    assert failed.delivered_at is None and failed.attempts == 1
