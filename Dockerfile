@@ -48,4 +48,4 @@ USER 10001:10001
 EXPOSE 8000
 
 # --limit-request-line 0: long OData URLs (detailed footprints) exceed gunicorn's default; the application caps them.
-CMD ["gunicorn", "rs.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--limit-request-line", "0", "--access-logfile", "-"]
+CMD ["gunicorn", "rs.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--limit-request-line", "0", "--access-logfile", "-", "--logger-class", "rs.access.gunicorn_logging.RedactingLogger"]

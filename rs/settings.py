@@ -75,9 +75,11 @@ INSTALLED_APPS = [
     "rs.prip",
     "rs.monitoring",
     "rs.lifecycle",
+    "rs.access",
 ]
 
 MIDDLEWARE = [
+    "rs.request_limits.UrlLengthLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +89,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# gunicorn runs with --limit-request-line 0 because OData URLs with detailed areas exceed 8 KB; this is the cap.
+RS_MAX_URL_BYTES = _env_int("RS_MAX_URL_BYTES", 65536, minimum=1024)
 
 ROOT_URLCONF = "rs.urls"
 WSGI_APPLICATION = "rs.wsgi.application"
@@ -269,6 +274,7 @@ CELERY_TASK_ROUTES = {
     "rs.monitoring.tasks.*": {"queue": "maintenance"},
     "rs.prip.tasks.*": {"queue": "maintenance"},
     "rs.lifecycle.tasks.*": {"queue": "maintenance"},
+    "rs.access.tasks.*": {"queue": "maintenance"},
 }
 CELERY_BEAT_SCHEDULE = {
     "catalog-events-redispatch": {"task": "rs.catalog.tasks.events_redispatch_task", "schedule": 30.0},
@@ -276,6 +282,8 @@ CELERY_BEAT_SCHEDULE = {
     # The due-eviction query is one index probe when nothing is due, so running it every minute costs nothing.
     "lifecycle-eviction": {"task": "rs.lifecycle.tasks.eviction_run_task", "schedule": 60.0},
     "lifecycle-pressure": {"task": "rs.lifecycle.tasks.pressure_run_task", "schedule": crontab(minute="*/10")},
+    "access-keys-maintain": {"task": "rs.access.tasks.signing_keys_maintain_task", "schedule": 3600.0},
+    "access-sessions-purge": {"task": "rs.access.tasks.sessions_purge_task", "schedule": 6 * 3600.0},
     "lifecycle-metadata-purge": {"task": "rs.lifecycle.tasks.metadata_purge_task",
                                  "schedule": crontab(hour="3", minute="41")},
 }
@@ -300,11 +308,32 @@ RS_EVICTION_BATCH_SIZE = _env_int("RS_EVICTION_BATCH_SIZE", 500, minimum=1)
 # Ingestion stores bytes before cataloguing them: a repair deletes only orphan objects older than this.
 RS_STORAGE_CHECK_ORPHAN_GRACE_S = _env_int("RS_STORAGE_CHECK_ORPHAN_GRACE_S", 6 * 3600, minimum=0)
 
+# --- Access (authentication, tokens, rights) ------------------------------------------------------------------------
+
+RS_ACCESS_REALM = env.str("RS_ACCESS_REALM", default="rs")
+RS_ACCESS_ISSUER = env.str("RS_ACCESS_ISSUER", default="")  # public https://host/auth/realms/<realm>; empty: from request
+RS_ACCESS_AUDIENCE = env.list("RS_ACCESS_AUDIENCE", default=["CLOUDFERRO_PUBLIC"])  # eodag's allowed_audiences
+RS_ACCESS_TOKEN_LIFETIME_S = _env_int("RS_ACCESS_TOKEN_LIFETIME_S", 600, minimum=30)
+RS_ACCESS_REFRESH_TOKEN_LIFETIME_S = _env_int("RS_ACCESS_REFRESH_TOKEN_LIFETIME_S", 3600, minimum=60)
+RS_ACCESS_SESSION_MAX_S = _env_int("RS_ACCESS_SESSION_MAX_S", 36000, minimum=60)
+RS_ACCESS_MAX_SESSIONS_PER_USER = _env_int("RS_ACCESS_MAX_SESSIONS_PER_USER", 100, minimum=1)
+RS_ACCESS_KEY_PASSPHRASE = env.str("RS_ACCESS_KEY_PASSPHRASE", default="")  # empty: SECRET_KEY; changing it: rotate
+RS_ACCESS_KEY_ROTATION_DAYS = _env_int("RS_ACCESS_KEY_ROTATION_DAYS", 30, minimum=1)
+RS_ACCESS_BASIC_AUTH = env.bool("RS_ACCESS_BASIC_AUTH", default=True)
+RS_PRIP_ANONYMOUS_SEARCH = env.bool("RS_PRIP_ANONYMOUS_SEARCH", default=True)
+RS_ACCESS_DEFAULT_VISIBILITY = _choice("RS_ACCESS_DEFAULT_VISIBILITY", "all", {"all", "none"})
+RS_ACCESS_LOGIN_MAX_FAILURES = _env_int("RS_ACCESS_LOGIN_MAX_FAILURES", 10, minimum=1)
+RS_ACCESS_LOGIN_MAX_FAILURES_PER_IP = _env_int("RS_ACCESS_LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
+RS_ACCESS_LOGIN_LOCKOUT_S = _env_int("RS_ACCESS_LOGIN_LOCKOUT_S", 900, minimum=1)
+RS_ACCESS_PROXY_HOPS = _env_int("RS_ACCESS_PROXY_HOPS", 0)  # trusted proxies appending to X-Forwarded-For
+RS_ACCESS_EXTERNAL_JWKS_TIMEOUT_S = _env_int("RS_ACCESS_EXTERNAL_JWKS_TIMEOUT_S", 3, minimum=1)
+
 # --- API ------------------------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header turns "no credentials" into a 401 instead of a 403.
+        "rs.access.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -339,7 +368,11 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": RS_LOG_FORMAT}},
+    # Tokens arrive in query strings (eodag's ?token=): the filter masks them wherever a record carries a request.
+    "filters": {"redact_secrets": {"()": "rs.access.log_redaction.SecretRedactionFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": RS_LOG_FORMAT, "filters": ["redact_secrets"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

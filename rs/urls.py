@@ -5,6 +5,7 @@ from rs import views
 from rs.catalog.api.storage_views import signed_object_download
 
 urlpatterns = [
+    path("auth/", include("rs.access.urls")),
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("rs.api.urls")),

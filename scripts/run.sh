@@ -39,7 +39,7 @@ pids+=($!)
 .venv/bin/celery -A rs beat --schedule var/celerybeat-schedule --loglevel INFO > var/log/beat.log 2>&1 &
 pids+=($!)
 .venv/bin/gunicorn rs.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
-  --limit-request-line 0 --access-logfile - --error-logfile - &
+  --limit-request-line 0 --access-logfile - --error-logfile - --logger-class rs.access.gunicorn_logging.RedactingLogger &
 pids+=($!)
 
 cat <<TXT

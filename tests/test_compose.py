@@ -221,7 +221,7 @@ def test_init_migrates_then_creates_the_bucket_with_management_commands_that_exi
     ]
     commands = get_commands()
     assert commands["migrate"] == "django.core"
-    assert commands["storage"] == "rs.catalog"
+    assert commands["storage"] == "rs.lifecycle"
     assert SERVICES["init"]["restart"] == "no"
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccessConfig(AppConfig):
+    name = "rs.access"
+    verbose_name = "Access: identities, tokens, rights"
