@@ -23,7 +23,7 @@ lint: setup
 	.venv/bin/python manage.py makemigrations --check --dry-run
 
 bench: setup
-	@scripts/bench.sh
+	@scripts/bench.sh $(B) $(ARGS)
 
 clean:
 	rm -rf var/celery var/cache var/static

@@ -672,7 +672,7 @@ class _PostgresWriter(_Writer):
         cells = _ATTRIBUTE_CELLS
         for r in rows:
             icid = r.instrument_configuration_id
-            # product_register dates both checksums when it is given one (blake3_date set even without a BLAKE3)
+            # as product_register: a checksum date only beside a checksum (bulk loads carry MD5, never BLAKE3)
             checksum_date = _ts(r.publication_date or now) if r.md5 else _NULL
             products.append(
                 f"{r.id}\t{_esc(r.name)}{constant}{r.mission}\t{r.platform}\t{r.family}\t{_esc(r.product_type)}\t"
@@ -680,7 +680,7 @@ class _PostgresWriter(_Writer):
                 f"{r.content_length}\t\tf\t{_ts(r.generation_date)}\t"
                 f"{_ts(r.publication_date)}\t{loaded_at}\t{loaded_at}\t{r.content_start.isoformat()}\t"
                 f"{r.content_end.isoformat()}\t{r.md5}\t"
-                f"{checksum_date}\t\t{checksum_date}\t{r.footprint or _NULL}\n")
+                f"{checksum_date}\t\t{_NULL}\t{r.footprint or _NULL}\n")
             head = f"{r.id}\t"
             attributes.append("".join(f"{head}{_esc(n)}\t{cells[t](v)}" for n, t, v in r.attributes))
         return products, attributes
@@ -745,7 +745,6 @@ class _SpatialiteWriter(_Writer):
                 content_length=r.content_length, storage_key="", online=False, generation_date=r.generation_date,
                 publication_date=r.publication_date, content_start=r.content_start, content_end=r.content_end,
                 md5=r.md5, md5_date=(r.publication_date or now) if r.md5 else None,
-                blake3_date=(r.publication_date or now) if r.md5 else None,
                 footprint=GEOSGeometry(r.footprint) if r.footprint else None,
             ))
             for name, value_type, value in r.attributes:

@@ -309,9 +309,9 @@ def product_register(
         validity_start=metadata.validity_start,
         validity_stop=metadata.validity_stop,
         md5=checksums.md5 if checksums else "",
-        md5_date=checksums.computed_at if checksums else None,
+        md5_date=checksums.computed_at if checksums and checksums.md5 else None,
         blake3=checksums.blake3 if checksums else "",
-        blake3_date=checksums.computed_at if checksums else None,
+        blake3_date=checksums.computed_at if checksums and checksums.blake3 else None,
         footprint=footprint,
         job_id=job_id,
     )

@@ -98,6 +98,12 @@ class Product(models.Model):
                 condition=Q(publication_date__isnull=False, scope=OPERATIONAL_SCOPE),
             ),
             models.Index(fields=["content_start", "id"], name="product_start_id"),
+            # What PRIP and STAC see (published, operational): counts of a period are index-only, and the newest
+            # products of a type are one index range.
+            models.Index(fields=["content_start", "id"], name="product_published_start",
+                         condition=Q(publication_date__isnull=False, scope=OPERATIONAL_SCOPE)),
+            models.Index(fields=["product_type", "publication_date", "id"], name="product_type_published",
+                         condition=Q(publication_date__isnull=False, scope=OPERATIONAL_SCOPE)),
             # Every other date a PRIP client filters or orders on (eodag's `updated` is ModificationDate).
             models.Index(fields=["content_end", "id"], name="product_end_id"),
             models.Index(fields=["modification_date", "id"], name="product_modified_id"),
@@ -133,7 +139,9 @@ class ProductInput(models.Model):
 class ProductAttribute(models.Model):
     """A typed metadata attribute (OData.CSC.<Type>Attribute). Exactly one value column is set, the one of its type."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attributes")
+    # No index of its own: the unique (product, name) index serves lookups by product (one index less per row,
+    # which bulk loads feel).
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attributes", db_index=False)
     name = models.CharField(max_length=64)
     value_type = models.CharField(max_length=16, choices=AttributeType.choices)
     value_string = models.TextField(null=True, blank=True)

@@ -57,6 +57,9 @@ class CatalogEntry:
     assets: tuple[AssetEntry, ...] | None = None
     deletion_date: datetime | None = None  # DeletedProducts only
     deletion_cause: str | None = None
+    mission: str = ""  # S1, S2, S3 (STAC: the collection and platform)
+    platform: str = ""  # satellite unit A-D, '_' for files valid for every unit
+    product_type: str = ""  # as catalogued (STAC: the collection)
 
 
 def _datetime(raw: object) -> datetime | None:
@@ -107,6 +110,7 @@ def entry_from_product(row: Product, *, with_attributes: bool, with_assets: bool
         content_end=row.content_end, footprint=row.footprint, production_type=row.production_type,
         attributes=attributes_from_aggregate(getattr(row, "attributes_json", None)) if with_attributes else None,
         assets=assets_from_aggregate(getattr(row, "assets_json", None)) if with_assets else None,
+        mission=row.mission, platform=row.platform, product_type=row.product_type,
     )
 
 
@@ -125,4 +129,5 @@ def entry_from_deleted(row: DeletedProduct, *, with_attributes: bool) -> Catalog
         md5=row.md5, md5_date=None, blake3=row.blake3, blake3_date=None, content_start=row.content_start,
         content_end=row.content_end, footprint=row.footprint, production_type=row.production_type,
         attributes=attributes, assets=(), deletion_date=row.deletion_date, deletion_cause=row.deletion_cause,
+        mission=row.mission, platform=row.platform, product_type=row.product_type,
     )
