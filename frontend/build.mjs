@@ -1,10 +1,11 @@
 // Builds frontend/dist/, which Django serves as a static root (STATICFILES_DIRS): the map libraries, the Natural
 // Earth basemap and our own scripts and styles, so that every page works without any server on the internet.
 //
-//   dist/vendor/ol/          OpenLayers (global `ol`) for the GeoDjango admin widget (rs/map_widgets.py)
-//   dist/vendor/leaflet/     Leaflet (global `L`) for the landing page
+//   dist/vendor/ol/          OpenLayers (global `ol`) for the web client and the GeoDjango admin widget (rs/map_widgets.py)
+//   dist/vendor/leaflet/     Leaflet (global `L`), kept for pages that prefer it
 //   dist/rs/basemap/         countries-50m.geojson, Natural Earth converted from world-atlas's TopoJSON
-//   dist/rs/                 frontend/src/* as they are
+//   dist/rs/                 frontend/src/* as they are: rs.css and the web client's ES modules (rs/web/*.js), which
+//                            browsers load natively (<script type="module">, <link rel="modulepreload">)
 //
 // Plain Node, no bundler: `npm run build`.
 

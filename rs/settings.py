@@ -299,6 +299,11 @@ RS_EVENT_RETENTION_DAYS = _env_int("RS_EVENT_RETENTION_DAYS", 7, minimum=0)
 # OData `Name`: "cdse" = the product name (S1A_….SAFE), "prip" = the delivered file name (S1A_….SAFE.zip).
 RS_PRIP_NAME_CONVENTION = _choice("RS_PRIP_NAME_CONVENTION", "cdse", {"cdse", "prip"})
 
+# --- Web client -----------------------------------------------------------------------------------------------------
+
+RS_WEB_TILE_URL = env.str("RS_WEB_TILE_URL", default="")  # XYZ template, Web Mercator; empty = offline basemap only
+RS_WEB_TILE_ATTRIBUTION = env.str("RS_WEB_TILE_ATTRIBUTION", default="")
+
 # --- Data lifecycle -------------------------------------------------------------------------------------------------
 
 # Products evicted (offline) longer ago than this lose their catalogue entry; their DeletedProduct record stays.

@@ -7,6 +7,7 @@ from rs.catalog.api.storage_views import signed_object_download
 urlpatterns = [
     path("auth/", include("rs.access.urls")),
     path("", views.home, name="home"),
+    path("", include("rs.web.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("rs.api.urls")),
     path("odata/v1/", include("rs.prip.urls")),

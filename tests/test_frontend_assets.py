@@ -1,8 +1,8 @@
-"""The offline front end: the built static files, the GeoDjango map widget and the landing page.
+"""The offline front end: the built static files, the GeoDjango map widget and the web client's map module.
 
 Needs the frontend build (scripts/setup.sh, or `cd frontend && npm ci && npm run build`). The browser tests open the
 pages in headless Chromium with every host but 127.0.0.1 unresolvable, and read back from the page itself which
-resources it requested.
+resources it requested. The web client's pages themselves are tested against a live server in tests/test_web_*.py.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from django.test import RequestFactory
 from rs.map_widgets import OfflineGISModelAdmin, OfflineMapWidget
 
 BASEMAP = "rs/basemap/countries-50m.geojson"
+WEB_MODULES = ("search-page", "ops-page", "ops-panels", "map", "geometry", "odata", "search-form", "results", "details",
+               "dom", "format", "http")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # A footprint already split at the antimeridian (as the catalogue stores them), plus a line and a small polygon.
@@ -61,9 +63,6 @@ FOOTPRINTS: dict[str, Any] = {
         },
     ],
 }
-CATALOG = {"products": 3, "published": 2, "by_mission": [{"mission": "S1", "count": 1}, {"mission": "S2", "count": 1},
-                                                           {"mission": "S3", "count": 1}]}
-
 
 def static_file(path: str) -> Path:
     found = finders.find(path)
@@ -73,7 +72,9 @@ def static_file(path: str) -> Path:
 
 def home_page() -> str:
     request = RequestFactory().get("/")
-    return render_to_string("home.html", {"catalog": CATALOG, "footprints": FOOTPRINTS}, request=request)
+    context = {"collections": ["SENTINEL-1", "SENTINEL-2", "SENTINEL-3"], "tile_url": "", "tile_attribution": "",
+               "client": {"authenticated": False, "staff": False, "loginUrl": "/login/"}}
+    return render_to_string("home.html", context, request=request)
 
 
 # --- Build output ----------------------------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ def home_page() -> str:
 @pytest.mark.parametrize(
     "path",
     ["vendor/ol/ol.js", "vendor/ol/ol.css", "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css",
-     "vendor/leaflet/images/marker-icon.png", BASEMAP, "rs/home.js", "rs/rs.css"],
+     "vendor/leaflet/images/marker-icon.png", BASEMAP, "rs/rs.css", *(f"rs/web/{m}.js" for m in WEB_MODULES)],
 )
 def test_the_build_puts_the_file_among_the_static_files(path):
     assert static_file(path).stat().st_size > 0
@@ -110,7 +111,7 @@ def test_no_basemap_ring_jumps_across_the_antimeridian_except_along_a_pole():
 
 
 def test_our_own_scripts_and_styles_fetch_nothing_from_the_internet():
-    for path in ("rs/home.js", "rs/rs.css"):
+    for path in ("rs/rs.css", *(f"rs/web/{m}.js" for m in WEB_MODULES)):
         assert re.findall(r"https?://", static_file(path).read_text()) == [], path
 
 
@@ -154,37 +155,18 @@ def test_the_offline_admin_edits_geometry_fields_on_a_400_px_map():
     assert "/static/vendor/ol/ol.js" in str(field.widget.media)
 
 
-# --- Landing page ----------------------------------------------------------------------------------------------------
+# --- Search page ------------------------------------------------------------------------------------------------------
 
 
-def test_the_home_page_has_the_map_the_footprints_and_the_latest_products():
+def test_the_search_page_loads_openlayers_and_the_web_client_modules_only_from_static_files():
     html = home_page()
     assert '<div id="map"' in html
     assert 'data-basemap-url="/static/rs/basemap/countries-50m.geojson"' in html
-    assert '<script id="footprints" type="application/json">' in html
-    assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in html
-    assert '<script src="/static/rs/home.js"></script>' in html
+    assert '<script src="/static/vendor/ol/ol.js" defer></script>' in html
+    assert '<script type="module" src="/static/rs/web/search-page.js"></script>' in html
     for href in ("/admin/", "/api/v1/", "/api/v1/schema/", "/odata/v1/"):
         assert f'href="{href}"' in html
-    assert html.count('data-footprint-id="') == 3
-    assert "S2B_MSIL1C_20240103T103309_N0510_R108_T32TLQ_20240103T112233" in html
-    assert "<b>bold</b>" not in html  # product names are escaped, in the table and in the JSON
     assert re.findall(r"https?://", html) == []
-
-
-def test_the_home_page_maps_every_footprint_but_lists_only_the_ten_newest():
-    feature = FOOTPRINTS["features"][2]
-    many = {"type": "FeatureCollection",
-            "features": [{**feature, "properties": {**feature["properties"], "id": i}} for i in range(12)]}
-    html = render_to_string("home.html", {"catalog": CATALOG, "footprints": many})
-    assert html.count('data-footprint-id="') == 10
-    assert html.count('"type": "Feature"') == 12
-
-
-def test_the_home_page_renders_before_there_is_any_footprint():
-    html = render_to_string("home.html", {"catalog": {"products": 0, "published": 0, "by_mission": []}})
-    assert '<div id="map"' in html
-    assert "No product with a footprint yet." in html
 
 
 # --- In a real browser -----------------------------------------------------------------------------------------------
@@ -210,7 +192,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]
         pytest.skip("Chromium is not installed (scripts/setup.sh installs it)")
     root = tmp_path_factory.mktemp("site")
     (root / "static").mkdir()
-    for prefix, marker in (("vendor", "vendor/ol/ol.js"), ("rs", "rs/home.js"), ("gis", "gis/js/OLMapWidget.js")):
+    for prefix, marker in (("vendor", "vendor/ol/ol.js"), ("rs", "rs/rs.css"), ("gis", "gis/js/OLMapWidget.js")):
         source_root = Path(str(static_file(marker)).removesuffix(marker))
         (root / "static" / prefix).symlink_to(source_root / prefix)
     server = subprocess.Popen(
@@ -253,15 +235,32 @@ def assert_drew_offline(report: dict[str, Any], shot: Path, base_url: str) -> No
     assert shot.stat().st_size > 30_000  # a blank page is a few KB; the drawn map about 100 KB
 
 
+# The web client's map module alone, with the split footprint and a line: probe() reads what it drew.
+MAP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<link rel="stylesheet" href="/static/vendor/ol/ol.css"><script src="/static/vendor/ol/ol.js"></script></head>
+<body><div id="map" style="width:1000px;height:560px"></div><script type="module">
+import { createFootprintMap } from "/static/rs/web/map.js";
+const map = createFootprintMap(document.getElementById("map"), {
+  basemapUrl: "/static/rs/basemap/countries-50m.geojson", onHover() {}, onSelect() {} });
+const features = %s;
+const drawn = map.setFootprints(features.map((f) => ({ id: String(f.properties.id), mission: f.properties.mission,
+                                                       geometry: f.geometry })));
+map.basemapReady.then((countries) => { window.probe = () => ({ countries, drawn,
+  outline: map.map.getLayers().item(3).getSource().getFeatureById("1").get("outline").getLineStrings().length,
+  extent: map.map.getLayers().item(3).getSource().getFeatureById("1").get("extent") }); });
+</script></body></html>"""
+
+
 @pytest.mark.timeout(60)
-def test_leaflet_draws_the_basemap_and_a_footprint_split_at_the_antimeridian(site):
-    probe = '<script>window.probe = () => ({...document.getElementById("map").dataset});</script>'
-    html = home_page().replace("<head>", "<head>" + probe, 1)
-    report, shot = open_in_chromium(site, "home.html", html)
+def test_the_web_client_map_draws_the_basemap_and_joins_a_footprint_split_at_the_antimeridian(site):
+    html = MAP_PAGE % json.dumps(FOOTPRINTS["features"]).replace("</", "<\\/")  # a name holds "</script>"
+    report, shot = open_in_chromium(site, "map.html", html)
     assert_drew_offline(report, shot, site[1])
-    assert report["probe"]["state"] == "ready"
-    assert int(report["probe"]["countries"]) >= 170
-    assert report["probe"]["footprints"] == "3"
+    assert report["probe"]["countries"] >= 170
+    assert report["probe"]["drawn"] == 3
+    # the two halves' outlines without their edges on ±180°: one open line each
+    assert report["probe"]["outline"] == 2
+    assert report["probe"]["extent"] == [170, -25, 190, -10]
 
 
 @pytest.mark.timeout(60)
