@@ -282,6 +282,8 @@ CELERY_BEAT_SCHEDULE = {
     # The due-eviction query is one index probe when nothing is due, so running it every minute costs nothing.
     "lifecycle-eviction": {"task": "rs.lifecycle.tasks.eviction_run_task", "schedule": 60.0},
     "lifecycle-pressure": {"task": "rs.lifecycle.tasks.pressure_run_task", "schedule": crontab(minute="*/10")},
+    "production-timeouts": {"task": "rs.production.tasks.preparation_timeouts_check_task", "schedule": 60.0},
+    "production-schedule-rules": {"task": "rs.production.tasks.preparation_schedule_rules_task", "schedule": 60.0},
     "access-keys-maintain": {"task": "rs.access.tasks.signing_keys_maintain_task", "schedule": 3600.0},
     "access-sessions-purge": {"task": "rs.access.tasks.sessions_purge_task", "schedule": 6 * 3600.0},
     "lifecycle-metadata-purge": {"task": "rs.lifecycle.tasks.metadata_purge_task",

@@ -5,10 +5,15 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from rs.catalog.api.views import CatalogEventViewSet, ProductViewSet
+from rs.production.api.views import JobViewSet, PlanViewSet, ProcessorVersionViewSet, RuleViewSet
 
 router = DefaultRouter()
 router.register("products", ProductViewSet, basename="product")
 router.register("events", CatalogEventViewSet, basename="catalog-event")
+router.register("production/processors", ProcessorVersionViewSet, basename="production-processor")
+router.register("production/rules", RuleViewSet, basename="production-rule")
+router.register("production/jobs", JobViewSet, basename="production-job")
+router.register("production/plan", PlanViewSet, basename="production-plan")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -90,6 +90,8 @@ class Product(models.Model):
         indexes = [
             models.Index(fields=["product_type", "content_start"], name="product_type_start"),
             models.Index(fields=["product_type", "validity_start", "validity_stop"], name="product_type_validity"),
+            # Selection policies that bound the validity stop first (LatestValCover, ClosestStopValidity).
+            models.Index(fields=["product_type", "validity_stop", "validity_start"], name="product_type_validity_stop"),
             models.Index(fields=["product_type", "created_at"], name="product_type_created"),
             # Keyset paging of the PRIP: published operational products by publication date, id as tie-breaker.
             models.Index(

@@ -1,0 +1,129 @@
+"""Every read of production with logic in it: the admin, the API and the CLI read through these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from rs.errors import NotFound
+from rs.production.choices import InputStatus, JobState
+from rs.production.joborder import joborder_render
+from rs.production.models import Job, ProcessorVersion, ProductionRule
+from rs.production.preparation import joborder_spec, stored_resolutions, workdir_of
+from rs.production.registry import tasktable_of
+from rs.production.tasktables.definition import TaskTable
+from rs.production.tasktables.diff import Change, tasktable_diff
+
+
+def processor_versions() -> QuerySet[ProcessorVersion]:
+    return (ProcessorVersion.objects.select_related("processor")
+            .annotate(rule_count=Count("rules", distinct=True)).order_by("processor__name", "-imported_at"))
+
+
+def processor_version_get(*, name: str, version: str) -> ProcessorVersion:
+    found = ProcessorVersion.objects.select_related("processor").filter(processor__name=name,
+                                                                         version=version).first()
+    if found is None:
+        raise NotFound(f"no processor {name} version {version}")
+    return found
+
+
+def processor_version_by_id(*, version_id: int) -> ProcessorVersion:
+    found = ProcessorVersion.objects.select_related("processor").filter(pk=version_id).first()
+    if found is None:
+        raise NotFound(f"no processor version {version_id}")
+    return found
+
+
+def processor_tasktable(*, version: ProcessorVersion) -> TaskTable:
+    return tasktable_of(version)
+
+
+def processor_diff(*, before: ProcessorVersion, after: ProcessorVersion) -> list[Change]:
+    return tasktable_diff(tasktable_of(before), tasktable_of(after))
+
+
+def rules() -> QuerySet[ProductionRule]:
+    return ProductionRule.objects.select_related("processor_version__processor").prefetch_related(
+        "parameters", "time_windows").order_by("name")
+
+
+def jobs(*, state: str | None = None, rule: str | None = None, processor: str | None = None) -> QuerySet[Job]:
+    qs = Job.objects.select_related("rule", "processor_version__processor")
+    if state:
+        qs = qs.filter(state=state)
+    if rule:
+        qs = qs.filter(rule__name=rule)
+    if processor:
+        qs = qs.filter(processor_version__processor__name=processor)
+    return qs
+
+
+def job_get(*, job_id: int) -> Job:
+    job = jobs().filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    return job
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def job_why(*, job_id: int) -> dict[str, Any]:
+    """"Why is this job waiting?": per input the query run, what it found, what is missing and until when."""
+    job = job_get(job_id=job_id)
+    inputs = list(job.inputs.prefetch_related("files").order_by("position"))
+    missing = [i for i in inputs if i.status == InputStatus.MISSING]
+    waiting = job.state == JobState.WAITING_INPUTS
+    if waiting and missing:
+        summary = "waiting for " + ", ".join(f"{i.key} ({'mandatory' if i.mandatory else 'optional'})"
+                                             for i in missing)
+    elif waiting and job.settle_until:
+        summary = f"settling until {job.settle_until.isoformat()}: more products of the group may arrive"
+    elif waiting:
+        summary = "waiting for its first evaluation"
+    else:
+        summary = f"{job.state}" + (f": {job.reason}" if job.reason else "")
+    return {
+        "job": job.pk, "state": job.state, "summary": summary, "reason": job.reason,
+        "rule": job.rule.name, "processor": job.processor_version.processor.name,
+        "version": job.processor_version.version, "group_key": job.group_key,
+        "interval": [_iso(job.interval_start), _iso(job.interval_stop)],
+        "sensing": [_iso(job.sensing_start), _iso(job.sensing_stop)],
+        "created_at": _iso(job.created_at),
+        "gives_up_at": _iso(job.mandatory_deadline_at) if waiting else None,
+        "next_check_at": _iso(job.next_check_at),
+        "inputs": [
+            {
+                "key": i.key, "mandatory": i.mandatory, "status": i.status, "reason": i.reason,
+                "missing": i.status == InputStatus.MISSING,
+                "gives_up_at": _iso(i.deadline_at) if i.status == InputStatus.MISSING else None,
+                "selected": {"order": i.alternative_order, "policy": i.policy, "file_type": i.file_type,
+                             "window": [_iso(i.window_start), _iso(i.window_stop)]} if i.alternative_order else None,
+                "files": [{"name": f.name, "product_id": str(f.product_id) if f.product_id else None,
+                           "start": _iso(f.start), "stop": _iso(f.stop)} for f in i.files.all()],
+                "alternatives": i.attempts,
+                "awaited_types": [a[0] for a in i.awaited],
+            }
+            for i in inputs
+        ],
+    }
+
+
+def job_joborder(*, job_id: int, workdir: str | None = None) -> str:
+    """The JobOrder of a prepared job, written for `workdir` (default: the job's planned working directory)."""
+    job = job_get(job_id=job_id)
+    table = tasktable_of(job.processor_version)
+    resolutions = list(stored_resolutions(job, table).values())
+    sensing = (job.sensing_start or job.interval_start, job.sensing_stop or job.interval_stop)
+    spec = joborder_spec(job, table, sorted(resolutions, key=lambda r: r.position), sensing=sensing,
+                         workdir=workdir or workdir_of(job.pk))
+    return joborder_render(spec)
+
+
+def jobs_ready() -> QuerySet[Job]:
+    """Prepared jobs for execution (part 2), oldest first."""
+    return jobs(state=JobState.READY).order_by("ready_at", "pk")

@@ -1,0 +1,266 @@
+"""Every write of production: processor import, preparation entry points, job state changes.
+
+Keyword-only and atomic; the event consumer, the Celery tasks, the admin, the API and the CLI call these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from rs.catalog import selectors as catalog_selectors
+from rs.catalog.choices import OPERATIONAL_SCOPE, EventKind
+from rs.catalog.models import CatalogEvent, Product
+from rs.errors import Conflict, DomainError, NotFound
+from rs.production.choices import PREPARING_STATES, JobOrderDialect, JobState, TriggerKind
+from rs.production.joborder import dialect_guess
+from rs.production.models import InputTimeout, Job, JobInputFile, Processor, ProcessorVersion, ProductionRule
+from rs.production.preparation import (
+    awaiting_jobs,
+    job_evaluate,
+    job_for_group,
+    job_locked,
+    member_attach,
+)
+from rs.production.registry import registry_write
+from rs.production.routing import (
+    RoutingRefusal,
+    group_of,
+    rule_matches,
+    rules_active,
+    rules_for,
+    sampling_refusal,
+)
+from rs.production.tasktables.definition import TaskTable
+from rs.production.tasktables.parser import tasktable_parse
+from rs.production.transitions import IllegalTransition, job_transition
+
+__all__ = ["IllegalTransition", "job_transition"]
+
+logger = logging.getLogger(__name__)
+
+
+class ProcessorVersionExists(Conflict):
+    code = "processor_version_exists"
+
+
+# --- processors ------------------------------------------------------------------------------------------------------
+
+
+def processor_import(*, data: bytes, dialect: str = "", imported_by_id: int | None = None) -> ProcessorVersion:
+    """Register a Task Table as a new processor version; refuses malformed tables and existing versions."""
+    table = tasktable_parse(data)  # before any database work: a refused file costs nothing
+    if dialect and dialect not in JobOrderDialect.values:
+        raise DomainError(f"unknown JobOrder dialect {dialect!r} (one of {', '.join(JobOrderDialect.values)})")
+    with transaction.atomic():
+        return _processor_version_create(table, data=data, dialect=dialect, imported_by_id=imported_by_id)
+
+
+def _processor_version_create(table: TaskTable, *, data: bytes, dialect: str,
+                              imported_by_id: int | None) -> ProcessorVersion:
+    processor, _ = Processor.objects.get_or_create(name=table.processor_name)
+    if ProcessorVersion.objects.filter(processor=processor, version=table.version).exists():
+        raise ProcessorVersionExists(f"{table.processor_name} {table.version} is already imported: "
+                                     "a changed table needs a new <Version>")
+    version = ProcessorVersion.objects.create(
+        processor=processor, version=table.version, test=table.test, min_disk_space_mb=table.min_disk_space_mb,
+        max_time_s=table.max_time_s, sensing_time_flag=table.sensing_time_flag, spelling=table.spelling,
+        joborder_dialect=dialect or dialect_guess(table), table_xml=_xml_text(data),
+        sha256=hashlib.sha256(data).hexdigest(), imported_by_id=imported_by_id)
+    registry_write(version, table)
+    return version
+
+
+def _xml_text(data: bytes) -> str:
+    """The table as text in its declared encoding (ISO-8859-1 occurs), for display; parsing used the bytes."""
+    declared = re.match(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""", data)
+    try:
+        return data.decode(declared.group(1).decode() if declared else "utf-8", errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+# --- preparation -----------------------------------------------------------------------------------------------------
+
+
+def preparation_event_handle(*, event: CatalogEvent) -> None:
+    """The consumer body: jobs for a newly catalogued product, then the waiting jobs it may complete."""
+    if event.kind != EventKind.CREATED:
+        return
+    try:
+        product = catalog_selectors.product_get(product_id=event.product_id)
+    except NotFound:  # deleted before its event was delivered: nothing to prepare
+        return
+    if product.scope != OPERATIONAL_SCOPE:  # validation campaigns run their own jobs
+        return
+    touched = product_prepare(product=product, rules=rules_for(product, rules_active()))
+    awaited_wake(product=product, exclude=touched)
+
+
+def product_prepare(*, product: Product, rules: Iterable[ProductionRule]) -> list[int]:
+    """Create or complete the job of each rule the product triggers; returns the ids of those jobs."""
+    touched: list[int] = []
+    attributes: dict[str, object] | None = None
+    for rule in rules:
+        if attributes is None:
+            attributes = catalog_selectors.product_attribute_values(product_id=product.id)
+        refusal = sampling_refusal(rule, product, attributes)
+        if refusal:
+            logger.info("rule %s skips %s: %s", rule.name, product.name, refusal)
+            continue
+        try:
+            group = group_of(rule, product, attributes)
+        except RoutingRefusal as exc:
+            logger.warning("rule %s cannot group %s: %s", rule.name, product.name, exc)
+            continue
+        job, created = job_for_group(rule=rule, group=group, product=product, attributes=attributes)
+        settle_before = job.settle_until
+        grew = member_attach(job=job, group=group, product=product, created=created)
+        if created or grew:
+            job_evaluate(job)
+        elif job.settle_until != settle_before:  # a new member of a settling group: the ready time moved
+            job_evaluate(job, missing_only=True)
+        elif job.state not in PREPARING_STATES:
+            logger.info("job %s (%s) is %s: %s recorded, not re-prepared", job.pk, job.group_key, job.state,
+                        product.name)
+        touched.append(job.pk)
+    return touched
+
+
+def awaited_wake(*, product: Product, exclude: Iterable[int] = ()) -> int:
+    """Re-evaluate the jobs awaiting this product's type in a window it meets. Never waits for a job lock (no lock
+    cycle with routing): a job another worker holds is re-evaluated by a follow-up task after the commit."""
+    ids = awaiting_jobs(product, exclude=exclude)
+    if not ids:
+        return 0
+    jobs = list(Job.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("rule", "processor_version__processor")
+                .prefetch_related("inputs__files", "rule__parameters")  # one query each for the whole batch
+                .filter(pk__in=ids, state__in=list(PREPARING_STATES)).order_by("pk"))
+    timeouts = list(InputTimeout.objects.all())
+    for job in jobs:
+        job_evaluate(job, awaited_type=product.product_type, timeouts=timeouts)
+    skipped = sorted(set(ids) - {j.pk for j in jobs})
+    if skipped:
+        product_type = product.product_type
+
+        def follow_up() -> None:
+            from rs.production.tasks import preparation_job_reevaluate_task
+
+            for job_id in skipped:
+                preparation_job_reevaluate_task.delay(job_id, product_type)
+
+        transaction.on_commit(follow_up)
+    return len(jobs)
+
+
+def jobs_input_withdrawn(*, product_id: uuid.UUID) -> int:
+    """A product left the catalogue (evicted or deleted): prepare again the jobs not yet queued that selected it
+    (a ready job goes back to waiting if nothing replaces it). Returns how many jobs were re-evaluated."""
+    ids = sorted(set(JobInputFile.objects.filter(product_id=product_id, job_input__job__state__in=list(
+        PREPARING_STATES)).values_list("job_input__job_id", flat=True)))
+    jobs = list(Job.objects.select_for_update(of=("self",)).select_related("rule", "processor_version__processor")
+                .filter(pk__in=ids, state__in=list(PREPARING_STATES)).order_by("pk"))
+    for job in jobs:
+        job_evaluate(job)
+    return len(jobs)
+
+
+@transaction.atomic
+def job_reevaluate(*, job_id: int, product_type: str | None = None) -> bool:
+    job = job_locked(job_id)
+    if job is None:
+        return False
+    return job_evaluate(job, awaited_type=product_type)
+
+
+def jobs_timeouts_check(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Re-evaluate preparing jobs whose next timeout has passed, one claimed job (SKIP LOCKED) per transaction."""
+    now = now or timezone.now()
+    seen: list[int] = []
+    while len(seen) < limit:
+        with transaction.atomic():
+            job = (Job.objects.select_for_update(of=("self",), skip_locked=True)
+                   .select_related("rule", "processor_version__processor")
+                   .filter(state__in=list(PREPARING_STATES), next_check_at__lte=now).exclude(pk__in=seen)
+                   .order_by("next_check_at").first())
+            if job is None:
+                break
+            seen.append(job.pk)
+            job_evaluate(job, missing_only=True, now=now)
+    return len(seen)
+
+
+def schedule_rules_run(*, now: datetime | None = None) -> int:
+    """Schedule-triggered rules (S3 STC/NTC): every N minutes, the products of the rule's types catalogued since
+    its last run go through the rule. Each rule is claimed (SKIP LOCKED) so one worker runs it. Returns the
+    number of products routed."""
+    now = now or timezone.now()
+    routed = 0
+    for rule_id in ProductionRule.objects.filter(enabled=True, trigger=TriggerKind.SCHEDULE).values_list("pk",
+                                                                                                          flat=True):
+        with transaction.atomic():
+            rule = rules_active(trigger=TriggerKind.SCHEDULE).select_for_update(of=("self",), skip_locked=True) \
+                .filter(pk=rule_id).first()
+            if rule is None or rule.interval_minutes is None:
+                continue
+            interval = timedelta(minutes=rule.interval_minutes)
+            if rule.last_run_at is not None and rule.last_run_at + interval > now:
+                continue
+            since = rule.last_run_at or now - interval
+            products = catalog_selectors.products_catalogued_between(product_types=rule.product_type_list,
+                                                                     since=since, until=now)
+            for product in products.iterator(chunk_size=500):
+                if rule_matches(rule, product):
+                    product_prepare(product=product, rules=[rule])
+                    routed += 1
+            ProductionRule.objects.filter(pk=rule.pk).update(last_run_at=now)
+    return routed
+
+
+# --- operator actions ------------------------------------------------------------------------------------------------
+
+
+def _job_for_update(job_id: int) -> Job:
+    job = job_locked(job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    return job
+
+
+@transaction.atomic
+def job_cancel(*, job_id: int, reason: str = "cancelled by an operator") -> Job:
+    return job_transition(job=_job_for_update(job_id), to=JobState.CANCELLED, reason=reason)
+
+
+@transaction.atomic
+def job_retry(*, job_id: int) -> Job:
+    """Operator retry of a failed job: prepared again from scratch with a fresh mandatory deadline."""
+    job = _job_for_update(job_id)
+    job_transition(job=job, to=JobState.RETRYING, reason="retried by an operator")
+    job.mandatory_deadline_at = timezone.now() + timedelta(seconds=job.rule.mandatory_timeout_s)
+    job_transition(job=job, to=JobState.WAITING_INPUTS, reason="prepared again",
+                   fields={"mandatory_deadline_at": job.mandatory_deadline_at})
+    job_evaluate(job)
+    return job
+
+
+@transaction.atomic
+def job_deadline_extend(*, job_id: int, seconds: int) -> Job:
+    """Operator decision: wait longer for a job's mandatory inputs."""
+    if seconds <= 0:
+        raise DomainError("the extension must be a positive number of seconds")
+    job = _job_for_update(job_id)
+    if job.state != JobState.WAITING_INPUTS:
+        raise Conflict(f"job {job_id} is {job.state}: only a waiting job's deadline can be extended")
+    job.mandatory_deadline_at = job.mandatory_deadline_at + timedelta(seconds=seconds)
+    Job.objects.filter(pk=job.pk).update(mandatory_deadline_at=job.mandatory_deadline_at)
+    job_evaluate(job)
+    return job
