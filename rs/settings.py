@@ -282,6 +282,7 @@ CELERY_BEAT_SCHEDULE = {
     # The due-eviction query is one index probe when nothing is due, so running it every minute costs nothing.
     "lifecycle-eviction": {"task": "rs.lifecycle.tasks.eviction_run_task", "schedule": 60.0},
     "lifecycle-pressure": {"task": "rs.lifecycle.tasks.pressure_run_task", "schedule": crontab(minute="*/10")},
+    "ingestion-inboxes-poll": {"task": "rs.ingestion.tasks.inboxes_poll_task", "schedule": 20.0},
     "production-timeouts": {"task": "rs.production.tasks.preparation_timeouts_check_task", "schedule": 60.0},
     "production-schedule-rules": {"task": "rs.production.tasks.preparation_schedule_rules_task", "schedule": 60.0},
     "access-keys-maintain": {"task": "rs.access.tasks.signing_keys_maintain_task", "schedule": 3600.0},
@@ -295,6 +296,13 @@ CELERY_BEAT_SCHEDULE = {
 # An undelivered event older than this is dispatched again by the periodic task (the on-commit send was lost).
 RS_EVENT_REDISPATCH_AFTER_S = _env_int("RS_EVENT_REDISPATCH_AFTER_S", 60, minimum=1)
 RS_EVENT_RETENTION_DAYS = _env_int("RS_EVENT_RETENTION_DAYS", 7, minimum=0)
+
+# --- Ingestion ------------------------------------------------------------------------------------------------------
+
+RS_INGESTION_MAX_ATTEMPTS = _env_int("RS_INGESTION_MAX_ATTEMPTS", 6, minimum=1)  # then the entry fails for good
+RS_INGESTION_PARALLEL_DRAINS = _env_int("RS_INGESTION_PARALLEL_DRAINS", 4, minimum=1)  # transfer tasks per inbox
+# Remote products (S3, OData, CADIP) are staged here once: reading a zipped manifest needs random access.
+RS_INGESTION_STAGING_DIR = Path(env.str("RS_INGESTION_STAGING_DIR", default=str(VAR_DIR / "ingestion-staging")))
 
 # --- PRIP -----------------------------------------------------------------------------------------------------------
 

@@ -20,7 +20,12 @@ ADMIN_PASSWORD=$(cat var/admin-password)
 if ! $PY manage.py shell -c "from django.contrib.auth import get_user_model as g; import sys; sys.exit(0 if g().objects.filter(username='admin').exists() else 1)"; then
   DJANGO_SUPERUSER_PASSWORD=$ADMIN_PASSWORD $PY manage.py createsuperuser --noinput --username admin --email admin@localhost -v0
 fi
-$PY manage.py catalog demo --if-empty
+# Demo products of the three missions (sessions, L0, aux, user products) go through a directory inbox: beat polls
+# it and the worker ingests them within about a minute.
+if [ ! -d var/demo-inbox ]; then
+  $PY manage.py demo generate var/demo-inbox
+fi
+$PY manage.py demo inbox var/demo-inbox
 
 pids=()
 stop() {
