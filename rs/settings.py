@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "rs.monitoring.tracing.TraceIdMiddleware",
+    "rs.monitoring.middleware.RequestMetricsMiddleware",
     "rs.request_limits.UrlLengthLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -282,6 +284,7 @@ CELERY_BEAT_SCHEDULE = {
     # The due-eviction query is one index probe when nothing is due, so running it every minute costs nothing.
     "lifecycle-eviction": {"task": "rs.lifecycle.tasks.eviction_run_task", "schedule": 60.0},
     "lifecycle-pressure": {"task": "rs.lifecycle.tasks.pressure_run_task", "schedule": crontab(minute="*/10")},
+    "monitoring-alerts": {"task": "rs.monitoring.tasks.alerts_evaluate_task", "schedule": 60.0},
     "ingestion-inboxes-poll": {"task": "rs.ingestion.tasks.inboxes_poll_task", "schedule": 20.0},
     "production-timeouts": {"task": "rs.production.tasks.preparation_timeouts_check_task", "schedule": 60.0},
     "production-schedule-rules": {"task": "rs.production.tasks.preparation_schedule_rules_task", "schedule": 60.0},
@@ -314,6 +317,10 @@ RS_PRIP_NAME_CONVENTION = _choice("RS_PRIP_NAME_CONVENTION", "cdse", {"cdse", "p
 RS_WEB_TILE_URL = env.str("RS_WEB_TILE_URL", default="")  # XYZ template, Web Mercator; empty = offline basemap only
 RS_WEB_TILE_ATTRIBUTION = env.str("RS_WEB_TILE_ATTRIBUTION", default="")
 
+# --- Monitoring -----------------------------------------------------------------------------------------------------
+
+RS_MONITORING_ALERT_WEBHOOK_URL = env.str("RS_MONITORING_ALERT_WEBHOOK_URL", default="")  # empty = log only
+
 # --- Data lifecycle -------------------------------------------------------------------------------------------------
 
 # Products evicted (offline) longer ago than this lose their catalogue entry; their DeletedProduct record stays.
@@ -326,7 +333,8 @@ RS_STORAGE_CHECK_ORPHAN_GRACE_S = _env_int("RS_STORAGE_CHECK_ORPHAN_GRACE_S", 6 
 # --- Access (authentication, tokens, rights) ------------------------------------------------------------------------
 
 RS_ACCESS_REALM = env.str("RS_ACCESS_REALM", default="rs")
-RS_ACCESS_ISSUER = env.str("RS_ACCESS_ISSUER", default="")  # public https://host/auth/realms/<realm>; empty: from request
+# The public issuer, https://host/auth/realms/<realm>; empty: taken from the request.
+RS_ACCESS_ISSUER = env.str("RS_ACCESS_ISSUER", default="")
 RS_ACCESS_AUDIENCE = env.list("RS_ACCESS_AUDIENCE", default=["CLOUDFERRO_PUBLIC"])  # eodag's allowed_audiences
 RS_ACCESS_TOKEN_LIFETIME_S = _env_int("RS_ACCESS_TOKEN_LIFETIME_S", 600, minimum=30)
 RS_ACCESS_REFRESH_TOKEN_LIFETIME_S = _env_int("RS_ACCESS_REFRESH_TOKEN_LIFETIME_S", 3600, minimum=60)
@@ -376,17 +384,24 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(trace_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(trace_id)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
     # Tokens arrive in query strings (eodag's ?token=): the filter masks them wherever a record carries a request.
-    "filters": {"redact_secrets": {"()": "rs.access.log_redaction.SecretRedactionFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "rs.access.log_redaction.SecretRedactionFilter"},
+        "trace_id": {"()": "rs.monitoring.tracing.TraceIdFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": RS_LOG_FORMAT, "filters": ["redact_secrets"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": RS_LOG_FORMAT,
+            "filters": ["redact_secrets", "trace_id"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

@@ -13,4 +13,5 @@ urlpatterns = [
     path("odata/v1/", include("rs.prip.urls")),
     path("storage/<str:token>", signed_object_download, name="storage-signed-download"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("rs.monitoring.urls")),
 ]

@@ -27,6 +27,10 @@ if [ ! -d var/demo-inbox ]; then
 fi
 $PY manage.py demo inbox var/demo-inbox
 
+# Prometheus multiprocess mode: every process writes its metrics here, /metrics sums them; stale files would count
+export PROMETHEUS_MULTIPROC_DIR=$PWD/var/prometheus
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -43,7 +47,8 @@ QUEUES=$($PY -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODUL
 pids+=($!)
 .venv/bin/celery -A rs beat --schedule var/celerybeat-schedule --loglevel INFO > var/log/beat.log 2>&1 &
 pids+=($!)
-.venv/bin/gunicorn rs.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
+.venv/bin/gunicorn rs.wsgi:application -c python:rs.monitoring.gunicorn_config --bind "127.0.0.1:$PORT" \
+  --workers 2 --threads 4 \
   --limit-request-line 0 --access-logfile - --error-logfile - --logger-class rs.access.gunicorn_logging.RedactingLogger &
 pids+=($!)
 

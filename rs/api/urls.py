@@ -17,5 +17,6 @@ router.register("production/plan", PlanViewSet, basename="production-plan")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("monitoring/", include("rs.monitoring.api.urls")),
     path("", include(router.urls)),
 ]

@@ -1,0 +1,125 @@
+"""Timeliness and completeness KPIs per PI type and period, computed from the catalogue rows (reference-system.md
+§8.2), and the production failure rates and backlog from the job rows.
+
+Choices where the data does not carry what COPRS used (each one also stated in the API description):
+
+* period: products catalogued (`created_at`) in [start, end) — COPRS selects on the job's processing date; a
+  product is catalogued when its job ends, so the two agree for produced products;
+* duplicate: a product is a duplicate when another product of the same platform, product type and sensing window
+  made by a *different* job was catalogued before it (the job processed the same chunk as an earlier one); products
+  without a job (ingested) are never duplicates: the catalogue refuses a second product of the same name;
+* a product without OriginDate cannot be shown on time: it counts as late (and is reported as `without_origin`);
+* estimated missing products: rs.production records no expected outputs of failed jobs, so Σ estimated_missing is
+  0 and completeness is over the generated products only.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+
+from rs.catalog.choices import OPERATIONAL_SCOPE
+from rs.catalog.models import Product
+from rs.monitoring.pi_types import EXCLUDED, THRESHOLDS_S, ProductClass, pi_type_of
+
+COMPLETENESS_DAYS = (0, 1, 2, 3, 7)
+ESTIMATED_MISSING_SOURCE = "none: rs.production records no expected outputs of failed jobs"
+
+
+@dataclass(frozen=True)
+class PiTypeKpis:
+    """The KPIs of one PI type over one period."""
+
+    pi_type: str
+    threshold_s: int
+    generated: int
+    duplicates: int
+    published: int
+    on_time: int
+    without_origin: int
+    estimated_missing: int
+    # products published within threshold + N days, per N of COMPLETENESS_DAYS
+    complete_within: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def not_on_prip(self) -> int:
+        return self.generated - self.published
+
+    @property
+    def timeliness(self) -> float | None:
+        return self.on_time / self.published if self.published else None
+
+    def completeness(self, days: int) -> float | None:
+        expected = self.generated + self.estimated_missing
+        return self.complete_within[days] / expected if expected else None
+
+
+def _period(*, start: datetime, end: datetime) -> QuerySet[Product]:
+    return Product.objects.filter(scope=OPERATIONAL_SCOPE, created_at__gte=start, created_at__lt=end)
+
+
+def _duplicate_of_earlier() -> Exists:
+    earlier = Product.objects.filter(
+        scope=OuterRef("scope"), platform=OuterRef("platform"), product_type=OuterRef("product_type"),
+        content_start=OuterRef("content_start"), content_end=OuterRef("content_end"), job_id__isnull=False,
+    ).exclude(job_id=OuterRef("job_id")).filter(
+        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
+    )
+    return Exists(earlier)
+
+
+def pi_type_filters(*, start: datetime, end: datetime, on: str = "created_at") -> dict[str, Q]:
+    """For each PI type present in the period (of `on`), the filter selecting its products: one GROUP BY over the
+    (mission, family, type, mode, timeliness) combinations, each classified once."""
+    period = Product.objects.filter(scope=OPERATIONAL_SCOPE, **{f"{on}__gte": start, f"{on}__lt": end})
+    combos = (
+        period.order_by()
+        .values_list("mission", "family", "product_type", "mode", "timeliness").distinct()
+    )
+    filters: dict[str, list[Q]] = {}
+    for mission, family, product_type, mode, timeliness in combos:
+        pi_type = pi_type_of(ProductClass(mission=mission, family=family, product_type=product_type, mode=mode,
+                                          timeliness=timeliness))
+        filters.setdefault(pi_type, []).append(
+            Q(mission=mission, family=family, product_type=product_type, mode=mode, timeliness=timeliness)
+        )
+    return {pi_type: functools.reduce(operator.or_, qs) for pi_type, qs in filters.items()}
+
+
+def pi_type_kpis(*, start: datetime, end: datetime, pi_type: str, products: Q) -> PiTypeKpis:
+    """One aggregate query over the PI type's products of the period."""
+    threshold = timedelta(seconds=THRESHOLDS_S[pi_type])
+    judged = Q(publication_date__isnull=False, origin_date__isnull=False, duplicate=False)
+    counts = {
+        f"within_{days}": Count("id", filter=judged & Q(latency__lte=threshold + timedelta(days=days)))
+        for days in COMPLETENESS_DAYS
+    }
+    row = (
+        _period(start=start, end=end).filter(products)
+        .annotate(duplicate=_duplicate_of_earlier(),
+                  latency=ExpressionWrapper(F("publication_date") - F("origin_date"), output_field=DurationField()))
+        .aggregate(
+            generated=Count("id", filter=Q(duplicate=False)),
+            duplicates=Count("id", filter=Q(duplicate=True)),
+            published=Count("id", filter=Q(duplicate=False, publication_date__isnull=False)),
+            without_origin=Count("id", filter=Q(duplicate=False, origin_date__isnull=True)),
+            **counts,
+        )
+    )
+    return PiTypeKpis(
+        pi_type=pi_type, threshold_s=THRESHOLDS_S[pi_type], generated=row["generated"],
+        duplicates=row["duplicates"], published=row["published"], on_time=row["within_0"],
+        without_origin=row["without_origin"], estimated_missing=0,
+        complete_within={days: row[f"within_{days}"] for days in COMPLETENESS_DAYS},
+    )
+
+
+def kpis_by_pi_type(*, start: datetime, end: datetime, pi_type: str | None = None) -> list[PiTypeKpis]:
+    """The KPIs of every counted PI type with products in [start, end), or of one; ordered by PI type."""
+    filters = pi_type_filters(start=start, end=end)
+    wanted = sorted(name for name in filters if name not in EXCLUDED and (pi_type is None or name == pi_type))
+    return [pi_type_kpis(start=start, end=end, pi_type=name, products=filters[name]) for name in wanted]
