@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rs.ingestion",
     "rs.production",
     "rs.prip",
+    "rs.stac",
     "rs.monitoring",
     "rs.lifecycle",
     "rs.access",

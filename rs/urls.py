@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("rs.api.urls")),
     path("odata/v1/", include("rs.prip.urls")),
+    path("stac/", include("rs.stac.urls")),
     path("storage/<str:token>", signed_object_download, name="storage-signed-download"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("rs.monitoring.urls")),

@@ -1,9 +1,10 @@
 """The one compiler: query tree → Django ORM conditions and ordering, so that a whole page is ONE SQL query.
 
 Products: every property is a column of catalog_product (btree indexes), attribute lambdas are EXISTS sub-queries on
-catalog_productattribute using its (name, value_*) partial indexes, Intersects is footprint__intersects on the GiST
-index. DeletedProducts: the same columns on catalog_deletedproduct; their attributes are a JSON list, matched by
-containment (eq/in only). Nothing is ever filtered in Python.
+catalog_productattribute using its (name, value_*) partial indexes (except eq/in on productType, also a product
+column, which compile onto that column), Intersects is footprint__intersects on the GiST index, one per part of a
+multi-part area. DeletedProducts: the same columns on catalog_deletedproduct; their attributes are a JSON list,
+matched by containment (eq/in only). Nothing is ever filtered in Python.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GeometryCollection, GEOSGeometry
 from django.db import connection
 from django.db.models import CharField, Exists, F, Model, OuterRef, Q
 from django.db.models.expressions import Expression, OrderBy
@@ -76,6 +77,10 @@ S1_PRODUCT_TYPE_ALIASES = {
     "OCN": r"^[A-Z0-9]{2}_OCN__2.$",
     "GRD-COG": r"^[A-Z0-9]{2}_GRD._1.-COG$",
 }
+# Attributes that every product also has as a column (rs.catalog.services and the bulk load write both from the same
+# metadata). eq/in on them compile onto the column: its btree indexes (product_type_start, product_type_published) and
+# its exact planner statistics, where the attribute table's (name, value) estimates are off by two orders of magnitude.
+COLUMN_ATTRIBUTES = {"productType": "product_type"}
 _LOOKUP_NAMES = {Op.EQ: "exact", Op.GT: "gt", Op.GE: "gte", Op.LT: "lt", Op.LE: "lte"}
 _LOOKUP_CLASSES: dict[str, Callable[[Any, Any], Any]] = {
     "exact": Exact, "gt": GreaterThan, "gte": GreaterThanOrEqual, "lt": LessThan, "lte": LessThanOrEqual,
@@ -203,17 +208,43 @@ class _Compiler:
         area = GEOSGeometry(node.ewkt)
         lookup = {SpatialRelation.INTERSECTS: "intersects", SpatialRelation.WITHIN: "within",
                   SpatialRelation.DISJOINT: "disjoint"}[node.relation]
+        if node.relation is SpatialRelation.INTERSECTS and isinstance(area, GeometryCollection) and len(area) > 1:
+            # Intersects(A + B) = Intersects(A) or Intersects(B). The GiST index probes with the bounding box of its
+            # argument: the two halves of an area split at ±180° have a box spanning every longitude, each half
+            # alone a small one (a BitmapOr of one index scan per part).
+            parts = [Q(footprint__intersects=part) for part in area]
+            result = parts[0]
+            for part in parts[1:]:
+                result |= part
+            return result
         return Q(**{f"footprint__{lookup}": area})
 
     # --- attributes -----------------------------------------------------------------------------------------------
 
     def attribute_exists(self, node: AttributeFilter) -> Q:
+        on_column = self.attribute_column(node)
+        if on_column is not None:
+            return on_column
         column = VALUE_COLUMNS[node.value_type]
-        rows = ProductAttribute.objects.filter(product_id=OuterRef("pk"), name=node.name,
-                                               **{f"{column}__isnull": False})
+        rows = ProductAttribute.objects.filter(product_id=OuterRef("pk"), name=node.name)
+        if node.condition is None or not _rejects_null(node.condition):
+            # `value IS NOT NULL` selects the attribute's typed partial index. A condition that is false for null
+            # implies it already (and the index with it), and repeating it makes PostgreSQL multiply in the
+            # column's non-null fraction a second time: estimates ten times too low, attribute-first plans.
+            rows = rows.filter(**{f"{column}__isnull": False})
         if node.condition is not None:
             rows = rows.filter(self.value_condition(node.condition, column, node.name))
         return Q(Exists(rows))
+
+    def attribute_column(self, node: AttributeFilter) -> Q | None:
+        """eq/in (or an `or` of them) on an attribute that is also a product column, as a condition on the column;
+        None when the attribute has no column or the condition is anything else (ne, ranges, text functions, …)."""
+        column = COLUMN_ATTRIBUTES.get(node.name)
+        values = _equal_values(node.condition) if column is not None else None
+        if column is None or values is None or node.value_type != AttributeType.STRING:
+            return None
+        exact = Q(**{column: values[0]}) if len(values) == 1 else Q(**{f"{column}__in": list(values)})
+        return _with_alias(exact, node.name, values, column)
 
     def value_condition(self, node: Node, column: str, name: str) -> Q:
         if isinstance(node, And | Or):
@@ -257,6 +288,40 @@ class _Compiler:
         for value in values[1:]:
             result |= Q(attributes__contains=[{"name": node.name, "value": value}])
         return result
+
+
+def _rejects_null(node: Node) -> bool:
+    """Whether a value condition is false (or unknown) for a null value, as SQL evaluates it: comparisons other than
+    ne, in and text functions are; `and` when one item is, `or` when all are. ne and not compile to negations, which
+    Django makes true for null."""
+    if isinstance(node, ValueComparison):
+        return node.op is not Op.NE and node.value is not None
+    if isinstance(node, ValueMembership):
+        return None not in node.values
+    if isinstance(node, ValueTextMatch):
+        return True
+    if isinstance(node, And):
+        return any(_rejects_null(item) for item in node.items)
+    if isinstance(node, Or):
+        return all(_rejects_null(item) for item in node.items)
+    return False
+
+
+def _equal_values(node: Node | None) -> list[Value] | None:
+    """The values of `Value eq v`, `Value in (…)` and `or`s of them; None for any other condition."""
+    if isinstance(node, ValueComparison) and node.op is Op.EQ:
+        return [node.value]
+    if isinstance(node, ValueMembership) and node.values:
+        return list(node.values)
+    if isinstance(node, Or):
+        values: list[Value] = []
+        for item in node.items:
+            found = _equal_values(item)
+            if found is None:
+                return None
+            values += found
+        return values
+    return None
 
 
 def _with_alias(exact: Q, name: str, values: Sequence[Value], column: str) -> Q:
@@ -308,6 +373,13 @@ def compile_after(order: Sequence[OrderKey], values: Sequence[Value], *, entity:
     result = disjuncts[0]
     for disjunct in disjuncts[1:]:
         result |= disjunct
+    first, spec = order[0], compiler.properties[order[0].property]
+    if len(disjuncts) > 1 and values[0] is not None and (first.descending or not spec.nullable):
+        # Implied by the disjunction, but only this form is an index condition: the scan starts at the bookmark
+        # instead of filtering every row before it (rows after v ascending are ≥ v; descending, nulls come first, so
+        # rows after a value are ≤ it).
+        lhs = compiler.lhs(spec)
+        result = compiler.lookup(lhs, "lte" if first.descending else "gte", values[0]) & result
     return result
 
 

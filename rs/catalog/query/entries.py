@@ -7,6 +7,8 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 
@@ -51,7 +53,7 @@ class CatalogEntry:
     blake3_date: datetime | None
     content_start: datetime | None
     content_end: datetime | None
-    footprint: GEOSGeometry | None
+    footprint_wkb: bytes | None  # WKB as the database sent it (the selectors read it with AsWKB, no GEOS object)
     production_type: str
     attributes: tuple[AttributeValue, ...] | None = None  # None: not asked for
     assets: tuple[AssetEntry, ...] | None = None
@@ -60,6 +62,13 @@ class CatalogEntry:
     mission: str = ""  # S1, S2, S3 (STAC: the collection and platform)
     platform: str = ""  # satellite unit A-D, '_' for files valid for every unit
     product_type: str = ""  # as catalogued (STAC: the collection)
+
+    @cached_property
+    def footprint(self) -> GEOSGeometry | None:
+        """The footprint as a GEOS geometry, built on first use only (the OData JSON reads the WKB directly)."""
+        if self.footprint_wkb is None:
+            return None
+        return GEOSGeometry(memoryview(self.footprint_wkb), srid=4326)
 
 
 def _datetime(raw: object) -> datetime | None:
@@ -100,6 +109,18 @@ def assets_from_aggregate(items: object) -> tuple[AssetEntry, ...]:
     )
 
 
+def _footprint_wkb(row: Product | DeletedProduct) -> bytes | None:
+    """The annotation `footprint_wkb` (AsWKB) when the query made one, else the WKB of the loaded geometry."""
+    annotated: Any = row.__dict__.get("footprint_wkb", _MISSING)
+    if annotated is not _MISSING:
+        return None if annotated is None else bytes(annotated)
+    geometry = row.footprint
+    return None if geometry is None else bytes(geometry.wkb)
+
+
+_MISSING = object()
+
+
 def entry_from_product(row: Product, *, with_attributes: bool, with_assets: bool) -> CatalogEntry:
     return CatalogEntry(
         id=row.id, name=row.name, file_name=delivered_file_name(name=row.name, storage_key=row.storage_key),
@@ -107,7 +128,7 @@ def entry_from_product(row: Product, *, with_attributes: bool, with_assets: bool
         publication_date=row.publication_date, modification_date=row.modification_date, online=row.online,
         eviction_date=row.eviction_date, storage_key=row.storage_key, md5=row.md5, md5_date=row.md5_date,
         blake3=row.blake3, blake3_date=row.blake3_date, content_start=row.content_start,
-        content_end=row.content_end, footprint=row.footprint, production_type=row.production_type,
+        content_end=row.content_end, footprint_wkb=_footprint_wkb(row), production_type=row.production_type,
         attributes=attributes_from_aggregate(getattr(row, "attributes_json", None)) if with_attributes else None,
         assets=assets_from_aggregate(getattr(row, "assets_json", None)) if with_assets else None,
         mission=row.mission, platform=row.platform, product_type=row.product_type,
@@ -127,7 +148,7 @@ def entry_from_deleted(row: DeletedProduct, *, with_attributes: bool) -> Catalog
         content_length=row.content_length, origin_date=row.origin_date, publication_date=row.publication_date,
         modification_date=row.modification_date, online=False, eviction_date=row.eviction_date, storage_key="",
         md5=row.md5, md5_date=None, blake3=row.blake3, blake3_date=None, content_start=row.content_start,
-        content_end=row.content_end, footprint=row.footprint, production_type=row.production_type,
+        content_end=row.content_end, footprint_wkb=_footprint_wkb(row), production_type=row.production_type,
         attributes=attributes, assets=(), deletion_date=row.deletion_date, deletion_cause=row.deletion_cause,
         mission=row.mission, platform=row.platform, product_type=row.product_type,
     )

@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.gis.db.models.functions import AsWKB
 from django.db import connection
 from django.db.models import Aggregate, Case, JSONField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import JSONObject
@@ -81,6 +83,20 @@ def _with_expansions(qs: QuerySet[Product], *, attributes: bool, assets: bool) -
     return qs
 
 
+# The Product columns a CatalogEntry is made of (entries.entry_from_product) and every orderable one: the page
+# query reads these only (the other eleven, four of them dates, would be parsed per row for nothing).
+ENTRY_FIELDS = ("id", "name", "content_type", "content_length", "origin_date", "publication_date", "modification_date",
+                "online", "eviction_date", "storage_key", "md5", "md5_date", "blake3", "blake3_date", "content_start",
+                "content_end", "production_type", "mission", "platform", "product_type")
+
+
+def _entry_columns(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The entry's columns, with the footprint as WKB bytes (entries.CatalogEntry.footprint_wkb) instead of a GEOS
+    geometry built per row."""
+    qs = qs.only(*ENTRY_FIELDS) if qs.model is Product else qs.defer("footprint")
+    return qs.annotate(footprint_wkb=AsWKB("footprint"))
+
+
 def _entries(rows: Sequence[Product | DeletedProduct], *, attributes: bool, assets: bool) -> list[CatalogEntry]:
     return [
         entry_from_product(row, with_attributes=attributes, with_assets=assets) if isinstance(row, Product)
@@ -114,17 +130,19 @@ def catalog_page(*, request: PageRequest) -> Page:
         offset = keyset.offset
     ordering = compile_ordering(order, entity=entity, convention=convention)
     start = 0 if keyset is not None else request.skip
-    window = filtered.order_by(*ordering)[start:start + request.top + 1]  # one more row says whether more exist
+    end = start + request.top + 1  # one more row says whether more exist
     expand = request.with_attributes or request.with_assets
-    if entity is Entity.PRODUCTS and expand:
-        # the sub-selects run for the page's rows only, never for the rows an OFFSET skips
-        page_ids = window.values("pk")
-        outer = Product.objects.filter(pk__in=page_ids).order_by(*ordering)
+    if entity is Entity.PRODUCTS and (expand or start > 0):
+        # The page's ids first, then its rows: the rows an OFFSET skips are never fetched (the id list can come from
+        # an index alone, e.g. product_mission_published for a collection), and the expansions' sub-selects run for
+        # the page's rows only.
+        page_ids = filtered.order_by(*ordering)[start:end].values("pk")
+        outer = _entry_columns(Product.objects.filter(pk__in=page_ids)).order_by(*ordering)
         rows: list[Product | DeletedProduct] = list(
             _with_expansions(outer, attributes=request.with_attributes, assets=request.with_assets)
         )
     else:
-        rows = list(window)
+        rows = list(_entry_columns(filtered).order_by(*ordering)[start:end])
     more = len(rows) > request.top
     rows = rows[: request.top]
     token = None
@@ -143,11 +161,11 @@ def catalog_entry(*, entity: Entity, entry_id: uuid.UUID, with_attributes: bool 
                   with_assets: bool = False) -> CatalogEntry | None:
     """One visible product (or deleted product) by Id, with its expansions, in one query; None if not visible."""
     if entity is Entity.PRODUCTS:
-        qs = _with_expansions(catalog_selectors.products_published().filter(pk=entry_id),
+        qs = _with_expansions(_entry_columns(catalog_selectors.products_published().filter(pk=entry_id)),
                               attributes=with_attributes, assets=with_assets)
         rows: list[Product | DeletedProduct] = list(qs[:1])
     else:
-        rows = list(catalog_queryset(entity).filter(pk=entry_id)[:1])
+        rows = list(_entry_columns(catalog_queryset(entity).filter(pk=entry_id))[:1])
     entries = _entries(rows, attributes=with_attributes, assets=with_assets)
     return entries[0] if entries else None
 
@@ -166,5 +184,6 @@ def products_by_names(*, names: Sequence[str], with_attributes: bool = False,
     qs = catalog_selectors.products_published().filter(condition)
     if convention == "prip":
         qs = qs.annotate(odata_name=name)
-    qs = _with_expansions(qs.order_by(position, "id"), attributes=with_attributes, assets=with_assets)
+    qs = _with_expansions(_entry_columns(qs).order_by(position, "id"), attributes=with_attributes,
+                          assets=with_assets)
     return _entries(list(qs), attributes=with_attributes, assets=with_assets)

@@ -35,9 +35,83 @@ def sql(text: str) -> str:
 
 
 def test_an_attribute_lambda_is_an_exists_subquery_on_the_attribute_table():
+    # productType is also a product column and compiles onto it (test below): any other attribute shows the form
+    statement = sql("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'tileId' and a/Value eq 'X')")
+    assert 'EXISTS(SELECT 1 AS "a" FROM "catalog_productattribute" U0 WHERE (U0."name" = tileId' in statement
+    assert 'U0."value_string" = X' in statement
+
+
+def test_the_value_is_not_null_condition_is_kept_only_where_the_value_condition_does_not_imply_it():
+    """`value IS NOT NULL` makes PostgreSQL count the column's non-null fraction twice (estimates ten times too low)
+    when the value condition already rejects null; without a condition, or with ne, it is what selects the typed
+    partial index and the attribute's presence."""
+    def exists_part(text: str) -> str:
+        return sql(text).split("EXISTS(", 1)[1]
+
+    assert "IS NOT NULL" not in exists_part(
+        "Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'cloudCover' and a/Value le 30)")
+    assert "IS NOT NULL" not in exists_part("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'tileId' and "
+                                            "(a/Value eq 'T1' or contains(a/Value,'T2')))")
+    assert 'U0."value_string" IS NOT NULL' in exists_part("Attributes/any(a:a/Name eq 'tileId')")
+    assert 'U0."value_string" IS NOT NULL' in exists_part(
+        "Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'tileId' and a/Value ne 'T1')")
+    assert 'U0."value_double" IS NOT NULL' in exists_part(
+        "Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'cloudCover' and (a/Value le 30 or a/Value ne 50))")
+
+
+def test_product_type_equality_compiles_onto_the_product_type_column():
     statement = sql("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and a/Value eq 'X')")
-    assert 'EXISTS(SELECT 1 AS "a" FROM "catalog_productattribute" U0 WHERE (U0."name" = productType' in statement
-    assert 'U0."value_string" IS NOT NULL AND U0."value_string" = X' in statement
+    assert "catalog_productattribute" not in statement
+    assert '"catalog_product"."product_type" = X' in statement
+    listed = sql("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and a/Value in ('X','Y'))")
+    assert "catalog_productattribute" not in listed and '"catalog_product"."product_type" IN (X, Y)' in listed
+    # other conditions on productType keep the attribute-table form (only eq/in are known to agree with the column)
+    assert "catalog_productattribute" in sql(
+        "Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and startswith(a/Value,'IW_'))")
+    assert "catalog_productattribute" in sql("Attributes/any(a:a/Name eq 'productType')")
+
+
+def test_product_type_on_the_column_keeps_the_attribute_semantics_and_the_s1_aliases():
+    grd = factories.product()
+    slc = factories.product(product_type="IW_SLC__1S", attributes={"productType": "IW_SLC__1S"})
+    s2 = factories.product(mission="S2", product_type="S2MSI1C", family="S2_USER_PRODUCT",
+                           attributes={"productType": "S2MSI1C"})
+    unpublished = factories.product(publish=False)
+    text = "Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and {})"
+    assert names(text.format("a/Value eq 'IW_GRDH_1S'")) == {grd.name}
+    assert names(text.format("a/OData.CSC.StringAttribute/Value in ('IW_SLC__1S','S2MSI1C')")) == {slc.name, s2.name}
+    assert names(text.format("(a/Value eq 'S2MSI1C' or a/Value eq 'GRD')")) == {s2.name, grd.name}
+    assert names(text.format("a/Value eq 'SLC'")) == {slc.name}
+    assert names(text.format("a/Value eq 'iw_grdh_1s'")) == set()  # exact, like the attribute value
+    assert names("not " + text.format("a/Value eq 'IW_GRDH_1S'")) == {slc.name, s2.name}
+    assert unpublished.name not in names(text.format("a/Value eq 'IW_GRDH_1S'"))
+
+
+def test_a_multi_part_area_is_one_indexable_intersects_per_part():
+    """An area across ±180° is split in two: one Intersects on the MultiPolygon would probe the GiST index with a
+    box spanning every longitude; one per part probes two small boxes (a BitmapOr)."""
+    area = "OData.CSC.Intersects(area=geography'SRID=4326;POLYGON((178 50,-178 50,-178 53,178 53,178 50))')"
+    assert sql(area).count("ST_Intersects(") == 2
+    assert sql("OData.CSC.Intersects(area=geography'SRID=4326;POLYGON((0 51,1 51,1 52,0 52,0 51))')").count(
+        "ST_Intersects(") == 1
+    factories.product()
+    plan = _plan(area)
+    assert "BitmapOr" in plan or plan.count("catalog_product_footprint_") == 2, plan
+
+
+def test_a_keyset_continuation_bounds_its_first_key_so_the_scan_starts_at_the_bookmark():
+    bookmark = (datetime(2024, 7, 1, tzinfo=UTC), factories.product().id)
+    ascending = parse_orderby(None, entity=P)
+    condition = compile_after(ascending, bookmark, entity=P, convention="cdse")
+    statement = str(catalog_queryset(P).filter(condition).query)
+    assert '"catalog_product"."publication_date" >= 2024-07-01' in statement
+    descending = parse_orderby("PublicationDate desc", entity=P)
+    statement = str(catalog_queryset(P).filter(compile_after(descending, bookmark, entity=P, convention="cdse")).query)
+    assert '"catalog_product"."publication_date" <= 2024-07-01' in statement
+    # nulls sort last ascending: a nullable first key gets no bound there (the rows after include the nulls)
+    nullable = parse_orderby("ContentDate/Start", entity=P)
+    statement = str(catalog_queryset(P).filter(compile_after(nullable, bookmark, entity=P, convention="cdse")).query)
+    assert ">= 2024-07-01" not in statement
 
 
 def test_intersects_is_a_spatial_lookup_on_the_footprint():
@@ -66,12 +140,34 @@ def _plan(text: str, order: str | None = None) -> str:
     ("OData.CSC.Intersects(area=geography'SRID=4326;POINT(115 -28.5)')", None, "catalog_product_footprint_"),
     ("ContentDate/Start gt 2024-01-01 and ContentDate/Start lt 2024-02-01", "ContentDate/Start", "product_start_id"),
     ("Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'cloudCover' and a/Value le 30)", None, "attr_double"),
+    ("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'tileId' and a/Value eq 'T32TQM')", None, "attr_string"),
     ("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and a/Value eq 'S2MSI1C')", None,
-     "attr_string"),
+     "product_type_"),
 ])
 def test_the_compiled_query_can_use_the_catalog_index(text, order, index):
     factories.product()
     plan = _plan(text, order)
+    assert index in plan, plan
+
+
+@pytest.mark.parametrize(("text", "order", "index"), [
+    ("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and a/Value eq 'S2MSI1C')",
+     "PublicationDate desc", "product_type_published"),
+    ("Collection/Name eq 'SENTINEL-2'", "PublicationDate", "product_mission_published"),
+])
+def test_visible_products_use_the_published_partial_indexes(text, order, index):
+    """With the visibility condition (catalog_queryset) the published partial indexes match: the compiled query
+    repeats their predicate (publication_date IS NOT NULL AND scope = 'operational')."""
+    factories.product()
+    condition = compile_filter(parse_filter(text, entity=P), entity=P, convention="cdse")
+    qs = catalog_queryset(P).filter(condition)
+    ordering = compile_ordering(parse_orderby(order, entity=P), entity=P, convention="cdse")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")  # only an index can give the order then
+        plan = qs.order_by(*ordering)[:20].explain()
+        cursor.execute("RESET enable_sort")
+        cursor.execute("RESET enable_seqscan")
     assert index in plan, plan
 
 

@@ -114,3 +114,32 @@ def test_entries_by_name_keep_the_request_order_and_skip_the_unknown():
     found = products_by_names(names=[b.name, "NOPE", a.name, b.name])
     assert [e.name for e in found] == [b.name, a.name]
     assert products_by_names(names=[]) == []
+
+
+def test_an_offset_page_reads_the_ids_first_in_one_query_and_keeps_the_order(products, django_assert_num_queries):
+    order = parse_orderby("ContentDate/Start desc", entity=P)
+    everything = [e.id for e in catalog_page(request=PageRequest(entity=P, order=order, top=100)).entries]
+    for skip in (1, 4, 8, 9):
+        with django_assert_num_queries(1):
+            page = catalog_page(request=PageRequest(entity=P, order=order, top=3, skip=skip))
+        assert [e.id for e in page.entries] == everything[skip:skip + 3]
+        assert page.next_offset == (skip + 3 if skip + 3 < 9 else None)
+
+
+def test_entries_carry_the_footprint_as_wkb_and_build_the_geos_geometry_only_on_demand(products):
+    product = products[0]
+    entry = catalog_page(request=PageRequest(entity=P, top=1)).entries[0]
+    assert entry.footprint_wkb is not None and "footprint" not in entry.__dict__
+    stored = type(product).objects.get(pk=entry.id).footprint
+    assert entry.footprint is not None and entry.footprint.equals_exact(stored, 0) and entry.footprint.srid == 4326
+    assert catalog_entry(entity=P, entry_id=entry.id).footprint_wkb == entry.footprint_wkb
+
+
+@pytest.mark.parametrize("order", ["Name", "Name desc", "PublicationDate desc,Name"])
+def test_keyset_pages_follow_the_prip_name_convention_too(products, settings, order):
+    settings.RS_PRIP_NAME_CONVENTION = "prip"
+    keys = parse_orderby(order, entity=P)
+    everything = [e.name for e in catalog_page(request=PageRequest(entity=P, order=keys, top=100)).entries]
+    assert len(everything) == 9
+    for top in (1, 4):
+        assert walk(PageRequest(entity=P, order=keys, top=top)) == everything

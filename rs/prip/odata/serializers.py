@@ -3,6 +3,7 @@ Footprint as an upper-case EWKT string with plain decimals, GeoFootprint as GeoJ
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.contrib.gis.geos import GEOSGeometry
 
 from rs.catalog.choices import AssetType
 from rs.catalog.query.entries import AttributeValue, CatalogEntry
+from rs.catalog.query.wkb import shape_is_empty, wkb_shape
 from rs.prip.odata.options import TYPED_ATTRIBUTES
 
 FOREVER = "9999-12-31T23:59:59.999999Z"  # EvictionDate of products kept forever (CDSE since 2024-07-31)
@@ -43,19 +45,27 @@ def _polygon_wkt(rings: Iterable[Any]) -> str:
     return "(" + ", ".join(f"({_points(ring)})" for ring in rings) + ")"
 
 
-def _parts(geometry: GEOSGeometry) -> tuple[str, Any]:
-    """(type, coordinates) with single-part multi-geometries written as their single part."""
-    shape: Any = geometry  # every concrete geometry has .coords; the base class does not declare it
-    kind, coords = geometry.geom_type, shape.coords
+def _parts(footprint_wkb: bytes | None) -> tuple[str, Any] | None:
+    """(type, coordinates) of a footprint read from its WKB, single-part multi-geometries written as their single
+    part; None for no footprint or an empty one."""
+    if footprint_wkb is None:
+        return None
+    try:
+        kind, coords = wkb_shape(footprint_wkb)
+    except (ValueError, IndexError, struct.error):  # a shape the reader does not know (M coordinates): ask GEOS
+        geometry: Any = GEOSGeometry(memoryview(footprint_wkb))
+        kind, coords = geometry.geom_type, _lists(geometry.coords)
+    if shape_is_empty(kind, coords):
+        return None
     if kind in ("MultiPolygon", "MultiLineString") and len(coords) == 1:
         return kind.removeprefix("Multi"), coords[0]
     return kind, coords
 
 
-def footprint_ewkt(geometry: GEOSGeometry | None) -> str | None:
-    if geometry is None or geometry.empty:
+def _ewkt(parts: tuple[str, Any] | None) -> str | None:
+    if parts is None:
         return None
-    kind, coords = _parts(geometry)
+    kind, coords = parts
     if kind == "Point":
         wkt = f"POINT ({_number(coords[0])} {_number(coords[1])})"
     elif kind == "LineString":
@@ -69,15 +79,25 @@ def footprint_ewkt(geometry: GEOSGeometry | None) -> str | None:
     return f"geography'SRID=4326;{wkt}'"
 
 
+def _geojson(parts: tuple[str, Any] | None) -> dict[str, Any] | None:
+    if parts is None:
+        return None
+    kind, coords = parts
+    return {"type": kind, "coordinates": coords}
+
+
 def _lists(value: Any) -> Any:
     return [_lists(v) for v in value] if isinstance(value, tuple | list) else value
 
 
-def footprint_geojson(geometry: GEOSGeometry | None) -> dict[str, Any] | None:
-    if geometry is None or geometry.empty:
-        return None
-    kind, coords = _parts(geometry)
-    return {"type": kind, "coordinates": _lists(coords)}
+def footprint_ewkt(footprint_wkb: bytes | None) -> str | None:
+    """Footprint: `geography'SRID=4326;POLYGON ((…))'`, upper-case, plain decimals."""
+    return _ewkt(_parts(footprint_wkb))
+
+
+def footprint_geojson(footprint_wkb: bytes | None) -> dict[str, Any] | None:
+    """GeoFootprint: GeoJSON geometry."""
+    return _geojson(_parts(footprint_wkb))
 
 
 def checksums(md5: str, md5_date: datetime | None, blake3: str, blake3_date: datetime | None) -> list[dict[str, Any]]:
@@ -109,6 +129,7 @@ def context_url(entity_set: str, *, select: Sequence[str] | None, expand: Sequen
 def entry_json(entry: CatalogEntry, *, root: str, convention: str, select: Sequence[str] | None,
                expand: Sequence[str]) -> dict[str, Any]:
     """One product (or deleted product) in §2.1 key order; `root` is the absolute service root without '/'."""
+    footprint = _parts(entry.footprint_wkb)  # read once for both spellings
     properties: dict[str, Any] = {
         "Id": str(entry.id),
         "Name": entry.file_name if convention == "prip" else entry.name,
@@ -122,8 +143,8 @@ def entry_json(entry: CatalogEntry, *, root: str, convention: str, select: Seque
         "S3Path": entry.storage_key or None,
         "Checksum": checksums(entry.md5, entry.md5_date, entry.blake3, entry.blake3_date),
         "ContentDate": {"Start": timestamp(entry.content_start), "End": timestamp(entry.content_end)},
-        "Footprint": footprint_ewkt(entry.footprint),
-        "GeoFootprint": footprint_geojson(entry.footprint),
+        "Footprint": _ewkt(footprint),
+        "GeoFootprint": _geojson(footprint),
         "ProductionType": entry.production_type,
     }
     if entry.deletion_date is not None:
