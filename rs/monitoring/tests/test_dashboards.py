@@ -69,3 +69,11 @@ def test_operators_get_the_dashboards_in_the_web_client_shape(client):
     assert [p["title"] for p in body[0]["panels"]] == ["Products published per hour", "Bytes published per hour"]
     assert len(body[0]["panels"][0]["series"]) == 3
     assert client.get("/api/v1/monitoring/dashboards/", {"hours": 0}).status_code == 400
+
+
+def test_staff_reach_the_dashboards_and_other_users_do_not(client):
+    users = get_user_model().objects
+    client.force_login(users.create_user("plain", password="x-plain-password"))
+    assert client.get("/api/v1/monitoring/dashboards/").status_code == 403
+    client.force_login(users.create_user("staff", password="x-staff-password", is_staff=True))
+    assert client.get("/api/v1/monitoring/dashboards/").status_code == 200
