@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "rs.monitoring",
     "rs.lifecycle",
     "rs.access",
+    "rs.subscriptions",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +279,7 @@ CELERY_TASK_ROUTES = {
     "rs.prip.tasks.*": {"queue": "maintenance"},
     "rs.lifecycle.tasks.*": {"queue": "maintenance"},
     "rs.access.tasks.*": {"queue": "maintenance"},
+    "rs.subscriptions.tasks.*": {"queue": "maintenance"},
 }
 CELERY_BEAT_SCHEDULE = {
     "catalog-events-redispatch": {"task": "rs.catalog.tasks.events_redispatch_task", "schedule": 30.0},
@@ -289,6 +291,8 @@ CELERY_BEAT_SCHEDULE = {
     "ingestion-inboxes-poll": {"task": "rs.ingestion.tasks.inboxes_poll_task", "schedule": 20.0},
     "production-timeouts": {"task": "rs.production.tasks.preparation_timeouts_check_task", "schedule": 60.0},
     "production-schedule-rules": {"task": "rs.production.tasks.preparation_schedule_rules_task", "schedule": 60.0},
+    "subscriptions-push-redispatch": {"task": "rs.subscriptions.tasks.pushes_redispatch_task", "schedule": 60.0},
+    "subscriptions-payloads-strip": {"task": "rs.subscriptions.tasks.payloads_strip_task", "schedule": 3600.0},
     "access-keys-maintain": {"task": "rs.access.tasks.signing_keys_maintain_task", "schedule": 3600.0},
     "access-sessions-purge": {"task": "rs.access.tasks.sessions_purge_task", "schedule": 6 * 3600.0},
     "lifecycle-metadata-purge": {"task": "rs.lifecycle.tasks.metadata_purge_task",
@@ -317,6 +321,16 @@ RS_PRIP_NAME_CONVENTION = _choice("RS_PRIP_NAME_CONVENTION", "cdse", {"cdse", "p
 
 RS_WEB_TILE_URL = env.str("RS_WEB_TILE_URL", default="")  # XYZ template, Web Mercator; empty = offline basemap only
 RS_WEB_TILE_ATTRIBUTION = env.str("RS_WEB_TILE_ATTRIBUTION", default="")
+
+# --- Subscriptions (push notifications) ----------------------------------------------------------------------------
+
+# POSTs of one notification before its subscription is paused; the first retry waits RS_SUBSCRIPTION_PUSH_BACKOFF_S
+# and each next one twice as long (6 attempts, 10 s: 10+20+40+80+160 s ≈ 5 min of an endpoint being down).
+RS_SUBSCRIPTION_PUSH_ATTEMPTS = _env_int("RS_SUBSCRIPTION_PUSH_ATTEMPTS", 6, minimum=1)
+RS_SUBSCRIPTION_PUSH_BACKOFF_S = _env_int("RS_SUBSCRIPTION_PUSH_BACKOFF_S", 10, minimum=0)
+RS_SUBSCRIPTION_PUSH_TIMEOUT_S = _env_int("RS_SUBSCRIPTION_PUSH_TIMEOUT_S", 10, minimum=1)
+# Callbacks to loopback, private and link-local addresses are refused (server-side request forgery) unless this is on.
+RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS = env.bool("RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS", default=False)
 
 # --- Monitoring -----------------------------------------------------------------------------------------------------
 

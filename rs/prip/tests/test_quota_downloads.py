@@ -1,0 +1,185 @@
+"""Per-user quotas on downloads (prip-odata.md §18, §20 case 33): requests per minute, bytes per period, concurrent
+downloads; 429 with Retry-After; slots freed when a stream ends or is abandoned, expiring by themselves after a
+redirect; limits edited in the admin apply at once. Counters are in the suite's Redis."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.signals import request_finished
+from django.db import close_old_connections
+
+from rs.access.authentication import authenticate_request
+from rs.prip.download.views import product_value
+from rs.subscriptions.tests.support import (  # noqa: F401 - fixtures
+    alice_fixture,
+    basic_memo_fixture,
+    bearer,
+    bob_fixture,
+    fast_passwords_fixture,
+    filesystem_store_fixture,
+    public_client_fixture,
+    quicklook_add,
+    requires_subscriptions,
+    stored_product,
+)
+
+pytestmark = [pytest.mark.django_db, requires_subscriptions]
+
+MIB = 1024 * 1024
+DATA = random.Random(33).randbytes(3 * MIB)
+
+
+@pytest.fixture
+def limits(django_capture_on_commit_callbacks: Any) -> Any:
+    """Edit a UserLimits row as the admin does (the cache is told once the transaction commits)."""
+    from rs.subscriptions import services
+    from rs.subscriptions.models import UserLimits
+
+    def edit(user: Any = None, **values: Any) -> Any:
+        row = UserLimits.objects.filter(user=user).first() or UserLimits(user=user)
+        for name, value in values.items():
+            setattr(row, name, value)
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.limits_save(limits=row)
+
+    return edit
+
+
+@pytest.fixture
+def stored(filesystem_store: Any) -> Any:
+    return stored_product("S1A_IW_GRDH_1SDV_QUOTA.SAFE", DATA)
+
+
+def url(stored: Any) -> str:
+    return f"/odata/v1/Products({stored.product.id})/$value"
+
+
+def abandon(response: Any) -> None:
+    """What the WSGI server does when the client goes away: close the response of a view called directly (the
+    test's database connection must survive the request_finished signal, as the test client arranges for the
+    streams it reads to the end)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+def same_minute() -> None:
+    """Request counters are per clock minute: start a counting test well inside one."""
+    if time.time() % 60 > 50:
+        time.sleep(60.5 - time.time() % 60)
+
+
+def refusal(response: Any) -> tuple[int, str, int]:
+    return response.status_code, json.loads(response.content)["error"]["code"], int(response["Retry-After"])
+
+
+def test_beyond_the_requests_per_minute_it_is_a_429_until_the_next_minute(client, alice, bob, public_client, stored,
+                                                                         limits):
+    limits(alice, requests_per_minute=3)
+    same_minute()
+    answers = [*(client.head(url(stored), **bearer(alice)) for _ in range(3)), client.get(url(stored), **bearer(alice))]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    status, code, retry_after = refusal(answers[3])
+    assert (status, code) == (429, "TooManyRequests") and 1 <= retry_after <= 60
+    assert json.loads(answers[3].content)["error"]["message"] == "More than 3 requests in one minute."
+    assert client.head(url(stored), **bearer(bob)).status_code == 200  # bob has the default's 2000
+
+
+def test_the_byte_quota_charges_a_stream_and_refunds_what_an_abandoned_one_did_not_send(
+        client, rf, alice, public_client, stored, limits):
+    limits(alice, download_bytes=len(DATA) + MIB + 100, download_period_days=30)
+    # a download read for 1 MiB, then abandoned, is charged 1 MiB only
+    first = product_value(rf.get(url(stored), **bearer(alice)), key=str(stored.product.id))
+    assert len(next(iter(first.streaming_content))) == MIB
+    abandon(first)
+    second = client.get(url(stored), **bearer(alice))
+    assert second.status_code == 200
+    assert len(b"".join(second.streaming_content)) == len(DATA)
+    # now 4 MiB of 4 MiB + 100 bytes are used: the next one is refused until the period ends
+    third = client.get(url(stored), **bearer(alice))
+    status, code, retry_after = refusal(third)
+    assert (status, code) == (429, "TooManyRequests") and 1 <= retry_after <= 30 * 86400
+    assert json.loads(third.content)["error"]["message"] == (
+        f"The download quota of {len(DATA) + MIB + 100} bytes per 30 days is used up ({MIB + len(DATA)} bytes used, "
+        f"{len(DATA)} asked).")
+    # HEAD and quicklooks are not charged
+    quicklook_add(stored.product, b"\xff\xd8\xff" + b"q" * 100)
+    assert client.head(url(stored), **bearer(alice)).status_code == 200
+    assert client.get(f"/odata/v1/Products({stored.product.id})/Quicklooks('quick-look.jpg')/$value",
+                      **bearer(alice)).status_code == 200
+
+
+def test_a_stream_holds_its_slot_until_it_ends(client, rf, alice, public_client, stored, limits):
+    limits(alice, concurrent_downloads=1)
+    running = client.get(url(stored), **bearer(alice))
+    refused = client.get(url(stored), **bearer(alice))
+    status, code, retry_after = refusal(refused)
+    assert (status, code) == (429, "TooManyRequests") and 1 <= retry_after <= 120
+    assert json.loads(refused.content)["error"]["message"] == (
+        "1 downloads are already running (the maximum at a time).")
+    assert len(b"".join(running.streaming_content)) == len(DATA)  # read to the end: closed
+    after = product_value(rf.get(url(stored), **bearer(alice)), key=str(stored.product.id))
+    assert after.status_code == 200
+    abandon(after)  # before the first byte: the slot is free again
+    assert client.get(url(stored), **bearer(alice)).status_code == 200
+
+
+def test_a_redirect_slot_expires_by_itself(alice, public_client, rf, limits):
+    from rs.subscriptions.errors import QuotaExceeded
+    from rs.subscriptions.quotas import download_admit
+
+    limits(alice, concurrent_downloads=1)
+    principal = authenticate_request(rf.get("/", **bearer(alice)))
+    download_admit(principal=principal, size=10, hold_s=1)
+    with pytest.raises(QuotaExceeded) as refused:
+        download_admit(principal=principal, size=10, hold_s=1)
+    assert refused.value.retry_after_s == 1
+    time.sleep(1.2)
+    assert download_admit(principal=principal, size=10, hold_s=1).slot_key is not None
+
+
+@pytest.mark.skipif(settings.RS_STORAGE != "s3", reason="redirects need S3 storage")
+def test_an_s3_redirect_takes_a_slot_for_the_time_of_the_transfer(client, alice, public_client, limits):
+    limits(alice, concurrent_downloads=1)
+    stored = stored_product("S1A_IW_GRDH_1SDV_REDIRECT.SAFE", b"r" * 1000)
+    assert client.get(url(stored), **bearer(alice)).status_code == 307
+    status, _, retry_after = refusal(client.get(url(stored), **bearer(alice)))
+    assert status == 429 and 1 <= retry_after <= 5  # 1000 bytes at 20 MB/s: the 5 s minimum
+
+
+def test_limits_come_from_the_default_row_and_a_users_row_overrides_field_by_field(alice, bob, limits):
+    from rs.subscriptions.limits import CDSE_LIMITS, limits_for
+
+    assert limits_for(user_id=alice.pk) == CDSE_LIMITS  # the migration's default row
+    limits(None, requests_per_minute=100, concurrent_downloads=None)
+    limits(alice, concurrent_downloads=2)
+    assert (limits_for(user_id=alice.pk).requests_per_minute, limits_for(user_id=alice.pk).concurrent_downloads,
+            limits_for(user_id=bob.pk).concurrent_downloads) == (100, 2, None)
+
+
+def test_the_admin_edits_the_default_limits_and_they_apply_at_once(client, admin_client, alice, public_client,
+                                                                    stored, django_capture_on_commit_callbacks):
+    from rs.subscriptions.models import UserLimits
+
+    same_minute()
+    assert client.head(url(stored), **bearer(alice)).status_code == 200  # the old limits are now memoised
+    default = UserLimits.objects.get(user__isnull=True)
+    form = {"user": "", "concurrent_downloads": "4", "download_bytes": "", "download_period_days": "30",
+            "requests_per_minute": "2", "running_subscriptions": "1", "total_subscriptions": "10",
+            "subscription_queue_length": "100000", "subscription_read_max": "20"}
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = admin_client.post(f"/admin/subscriptions/userlimits/{default.pk}/change/", form)
+    assert saved.status_code == 302
+    assert client.head(url(stored), **bearer(alice)).status_code == 200
+    assert client.get(url(stored), **bearer(alice)).status_code == 429  # the third request of this minute
+    too_many = admin_client.post(f"/admin/subscriptions/userlimits/{default.pk}/change/",
+                                 {**form, "concurrent_downloads": "65"})
+    assert too_many.status_code == 200 and b"less than or equal to 64" in too_many.content
