@@ -126,7 +126,7 @@ def odata_endpoint(*methods: str) -> Callable[[View], View]:
             except Exception:
                 request_id = str(uuid.uuid4())
                 logger.exception("unexpected error, request id %s, %s %s", request_id, request.method,
-                                 request.get_full_path()[:2000])
+                                 request.path[:2000])  # never the query: it may carry ?token=
                 return ODataError(500, "InternalError", f"Unexpected error (request id {request_id})").response()
 
         # The API authenticates requests by their own credentials, never by a session cookie, so there is nothing
