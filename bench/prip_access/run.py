@@ -6,8 +6,7 @@
 
 Uses the environment's PostgreSQL server, Redis cache and (for redirects) S3 endpoint, with its own database
 (<name>_bench_prip_access, created and migrated on first use), its own bucket (rs-bench-prip-access) and its own
-files under bench/data/prip_access/. Settings: rs.subscriptions.tests.settings_subscriptions (rs.settings + the
-subscriptions app). Measures:
+files under bench/data/prip_access/. Measures:
 
 1. the redirect answer: GET Products(<Id>)/$value with a Bearer token → 307 to a presigned S3 URL, through gunicorn
    (`--workers 2 --threads 4`, as scripts/run.sh), one keep-alive client, `--requests` answers after 200 warm-up
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bench" / "data"
 WORK = DATA / "prip_access"
 BUCKET = "rs-bench-prip-access"
-SETTINGS = "rs.subscriptions.tests.settings_subscriptions"
+SETTINGS = "rs.settings"
 sys.path.insert(0, str(ROOT))
 
 

@@ -154,8 +154,10 @@ def event_deliver(*, event_id: int, consumer_name: str) -> bool:
         return False
     try:
         with transaction.atomic():
+            # Lock the delivery row only ("self"): locking the joined event row too would make the other
+            # consumers of the same event skip it while this one runs, and wait for the re-dispatch.
             delivery = (
-                EventDelivery.objects.select_for_update(skip_locked=True)
+                EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("event")
                 .filter(event_id=event_id, consumer=consumer_name, delivered_at__isnull=True)
                 .first()

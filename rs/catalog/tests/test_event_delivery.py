@@ -3,6 +3,7 @@ delivering them is killed in the middle of the consumer."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -123,3 +124,40 @@ def test_a_chunk_of_events_is_delivered_one_transaction_each(transactional_db, d
     assert count_of(good.id) == 1
     failed = EventDelivery.objects.get(event=events[1], consumer=delivery_counter)
     assert failed.delivered_at is None and failed.attempts == 1
+
+
+def test_one_consumer_mid_delivery_does_not_hold_back_another_consumer_of_the_same_event(transactional_db,
+                                                                                          delivery_counter):
+    from django.db import connection
+
+    from rs.catalog.events import event_consumer
+
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_consumer(event: CatalogEvent) -> None:
+        entered.set()
+        release.wait(30)
+
+    event_consumer("test-slow-consumer", kinds=["created"])(slow_consumer)
+    try:
+        product = factories.product(publish=False)
+        event = CatalogEvent.objects.get(product_id=product.id, kind="created")
+
+        def deliver_slowly() -> None:
+            try:
+                services.event_deliver(event_id=event.pk, consumer_name="test-slow-consumer")
+            finally:
+                connection.close()
+
+        slow = threading.Thread(target=deliver_slowly)
+        slow.start()
+        assert entered.wait(30)
+        try:  # the slow consumer's transaction is open: its delivery row is locked, the event row must not be
+            assert services.event_deliver(event_id=event.pk, consumer_name=delivery_counter) is True
+        finally:
+            release.set()
+            slow.join(30)
+        assert count_of(product.id) == 1
+        assert EventDelivery.objects.get(event=event, consumer="test-slow-consumer").delivered_at is not None
+    finally:
+        event_consumer_remove("test-slow-consumer")

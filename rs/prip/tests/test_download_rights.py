@@ -19,7 +19,6 @@ from rs.subscriptions.tests.support import (  # noqa: F401 - fixtures
     fast_passwords_fixture,
     filesystem_store_fixture,
     stored_product,
-    subscriptions_installed,
 )
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +62,6 @@ def test_an_external_user_with_the_user_role_downloads(client, stored, django_ca
     assert (response.status_code, b"".join(response.streaming_content)) == (200, b"partner bytes")
 
 
-@pytest.mark.skipif(not subscriptions_installed(), reason="needs rs.subscriptions")
 def test_an_external_user_without_an_account_cannot_subscribe(client, django_capture_on_commit_callbacks):
     partner(django_capture_on_commit_callbacks, default_role="user")
     response = client.post("/odata/v1/Subscriptions", b"{}", content_type="application/json", **partner_token())

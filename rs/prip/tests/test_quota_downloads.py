@@ -25,11 +25,10 @@ from rs.subscriptions.tests.support import (  # noqa: F401 - fixtures
     filesystem_store_fixture,
     public_client_fixture,
     quicklook_add,
-    requires_subscriptions,
     stored_product,
 )
 
-pytestmark = [pytest.mark.django_db, requires_subscriptions]
+pytestmark = pytest.mark.django_db
 
 MIB = 1024 * 1024
 DATA = random.Random(33).randbytes(3 * MIB)

@@ -20,10 +20,9 @@ from rs.subscriptions.tests.support import (  # noqa: F401 - fixtures
     bob_fixture,
     fast_passwords_fixture,
     public_client_fixture,
-    requires_subscriptions,
 )
 
-pytestmark = [pytest.mark.django_db, requires_subscriptions]
+pytestmark = pytest.mark.django_db
 
 SAMPLES = Path("/work/shared/samples/odata")
 ROOT = "/odata/v1"

@@ -25,10 +25,9 @@ from rs.subscriptions.tests.support import (  # noqa: F401 - fixtures
     events_deliver,
     fast_passwords_fixture,
     public_client_fixture,
-    requires_subscriptions,
 )
 
-pytestmark = [pytest.mark.django_db, requires_subscriptions]
+pytestmark = pytest.mark.django_db
 
 # beyond the conformance cases: negations over nulls, EvictionDate's null as 9999-12-31, text on ids
 MORE = [

@@ -26,11 +26,10 @@ from rs.subscriptions.tests.support import (  # noqa: F401 - fixtures
     events_deliver,
     fast_passwords_fixture,
     public_client_fixture,
-    requires_subscriptions,
     user_create,
 )
 
-pytestmark = [pytest.mark.django_db, requires_subscriptions]
+pytestmark = pytest.mark.django_db
 
 ROOT = "/odata/v1"
 SLC_FILTER = ("Collection/Name eq 'SENTINEL-1' and Attributes/OData.CSC.StringAttribute/any(att:att/Name eq "

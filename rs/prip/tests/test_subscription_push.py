@@ -26,10 +26,7 @@ from rs.subscriptions.tests.support import (  # noqa: F401 - fixtures
     events_deliver,
     fast_passwords_fixture,
     public_client_fixture,
-    requires_subscriptions,
 )
-
-pytestmark = [requires_subscriptions]
 
 FILTER = "Collection/Name eq 'SENTINEL-1'"
 
@@ -186,7 +183,6 @@ def test_a_worker_delivers_the_push_through_two_failures(celery_worker_factory, 
     callback = callback_factory(2)
     created = subscribe(client, alice, callback.url)
     worker = celery_worker_factory(queues="maintenance", extra_env={
-        "DJANGO_SETTINGS_MODULE": "rs.subscriptions.tests.settings_subscriptions",
         "RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS": "true", "RS_SUBSCRIPTION_PUSH_BACKOFF_S": "1"})
     worker.start()
     product = publish("S1A_IW_SLC__1SDV_BY_A_WORKER.SAFE")  # committed: the event goes to the worker

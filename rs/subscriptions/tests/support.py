@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from rs.access import services as access_services
@@ -31,14 +30,6 @@ from rs.catalog.storage.keys import asset_key, product_key
 PASSWORD = "correct horse battery staple"
 ISSUER = "http://testserver/auth/realms/rs"
 PUBLISHED = datetime(2024, 7, 1, tzinfo=UTC)
-
-
-def subscriptions_installed() -> bool:
-    return "rs.subscriptions" in settings.INSTALLED_APPS
-
-
-requires_subscriptions = pytest.mark.skipif(
-    not subscriptions_installed(), reason="needs rs.subscriptions: --ds=rs.subscriptions.tests.settings_subscriptions")
 
 
 @pytest.fixture(autouse=True, name="_fast_passwords")
