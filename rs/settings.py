@@ -235,12 +235,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
         "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
+        # the exchange → queue bindings; kombu's default is ./control, relative to whatever directory a process
+        # started in, so a producer and a worker started elsewhere would not see the same bindings
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
         "store_processed": False,
         "polling_interval": 0.1,  # the default 1 s makes every hop of a chain wait a second
     }
     _default_result_backend = f"file://{CELERY_QUEUE_DIR / 'results'}"
     # kombu's filesystem transport needs its folders to exist before a producer or a worker starts
-    for _folder in ("queue", "processed", "results"):
+    for _folder in ("queue", "processed", "results", "control"):
         (CELERY_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Redis redelivers an unacknowledged message after visibility_timeout. Production jobs can run for hours, so

@@ -57,12 +57,17 @@ def test_the_embedded_default_round_trips_a_task_through_a_real_worker(tmp_path)
             assert worker.poll() is None, (tmp_path / "worker.log").read_text()
             assert time.monotonic() < deadline, "worker not ready"
             time.sleep(0.1)
-        result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=120, check=False)
+        # the client starts in another directory than the worker: the broker's folders must not depend on it
+        client_dir = tmp_path / "elsewhere"
+        client_dir.mkdir()
+        result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=client_dir, env={**env, "PYTHONPATH": str(ROOT)},
+                                capture_output=True, text=True, timeout=120, check=False)
         assert result.returncode == 0, result.stderr
         assert result.stdout.split("\n")[:4] == [
             "found 1", "prefix 1 0", "md5 900150983cd24fb0d6963f7d28e17f72", "task pong"]
         assert (tmp_path / "var" / "storage" / "products" / "S1" / "L1_SLICE" / "demo.zip").read_bytes() == b"abc"
+        assert (tmp_path / "var" / "celery" / "control" / "maintenance.exchange").exists()
+        assert list(client_dir.iterdir()) == []
     finally:
         worker.terminate()
         worker.wait(30)
