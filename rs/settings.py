@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "rs.lifecycle",
     "rs.access",
     "rs.subscriptions",
+    "rs.campaigns",
 ]
 
 MIDDLEWARE = [

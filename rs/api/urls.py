@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from rs.campaigns.api.views import DatasetViewSet
 from rs.catalog.api.views import CatalogEventViewSet, ProductViewSet
 from rs.production.api.views import JobViewSet, PlanViewSet, ProcessorVersionViewSet, RuleViewSet
 
@@ -14,6 +15,7 @@ router.register("production/processors", ProcessorVersionViewSet, basename="prod
 router.register("production/rules", RuleViewSet, basename="production-rule")
 router.register("production/jobs", JobViewSet, basename="production-job")
 router.register("production/plan", PlanViewSet, basename="production-plan")
+router.register("campaigns/datasets", DatasetViewSet, basename="campaign-dataset")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

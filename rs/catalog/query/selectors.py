@@ -187,3 +187,27 @@ def products_by_names(*, names: Sequence[str], with_attributes: bool = False,
     qs = _with_expansions(_entry_columns(qs).order_by(position, "id"), attributes=with_attributes,
                           assets=with_assets)
     return _entries(list(qs), attributes=with_attributes, assets=with_assets)
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    id: uuid.UUID
+    name: str
+    product_type: str
+
+
+def operational_products_matching(*, filter_text: str = "", names: Sequence[str] = (),
+                                  limit: int) -> list[ProductRef]:
+    """Products of the operational catalogue, published or not, matching a PRIP `$filter` and/or named, in name
+    order; at most `limit` + 1 rows, so a caller can tell "exactly limit" from "too many". A bad filter raises
+    QueryError with the position."""
+    from rs.catalog.query.filter_parser import parse_filter
+
+    qs = Product.objects.filter(scope=OPERATIONAL_SCOPE)
+    if filter_text:
+        node = parse_filter(filter_text, entity=Entity.PRODUCTS)
+        qs = qs.filter(compile_filter(node, entity=Entity.PRODUCTS, convention=name_convention()))
+    if names:
+        qs = qs.filter(name__in=list(dict.fromkeys(names)))
+    rows = qs.order_by("name", "id").values_list("id", "name", "product_type")[:limit + 1]
+    return [ProductRef(id=pid, name=name, product_type=product_type) for pid, name, product_type in rows]

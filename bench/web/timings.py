@@ -1,5 +1,6 @@
-"""How quick the search page is in Chromium on localhost: first render, first results, and the map's frame rate while
-panning and zooming over 1,000 footprints. The figures are written to test-artifacts/web/timings.json."""
+"""Benchmark (not part of the suite; `make bench B=web`): how quick the search page is in Chromium on localhost —
+first render, first results, and the map's frame rate while panning and zooming over 1,000 footprints. The figures
+are written to test-artifacts/web/timings.json and checked against the targets of docs/benchmarks.md."""
 
 from __future__ import annotations
 

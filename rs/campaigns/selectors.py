@@ -1,0 +1,42 @@
+"""Reads of the campaigns app."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, QuerySet
+
+from rs.campaigns.choices import DatasetRole
+from rs.campaigns.models import DatasetProduct, ReferenceDataset
+from rs.errors import NotFound
+
+
+def datasets() -> QuerySet[ReferenceDataset]:
+    return ReferenceDataset.objects.annotate(
+        input_count=Count("items", filter=Q(items__role=DatasetRole.INPUT)),
+        reference_count=Count("items", filter=Q(items__role=DatasetRole.REFERENCE_OUTPUT)),
+    ).order_by("name", "-version")
+
+
+def dataset_get(*, dataset_id: int) -> ReferenceDataset:
+    found = datasets().filter(pk=dataset_id).first()
+    if found is None:
+        raise NotFound(f"no reference dataset {dataset_id}")
+    return found
+
+
+def dataset_items(*, dataset_id: int) -> QuerySet[DatasetProduct]:
+    return DatasetProduct.objects.filter(dataset_id=dataset_id).order_by("role", "product_name")
+
+
+def datasets_pinning(*, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """product id → the datasets ("name vN") that pin it, for the given products only (indexed on product)."""
+    pinned: dict[uuid.UUID, list[str]] = defaultdict(list)
+    rows = (DatasetProduct.objects.filter(product_id__in=list(product_ids))
+            .order_by("dataset__name", "dataset__version")
+            .values_list("product_id", "dataset__name", "dataset__version"))
+    for product_id, name, version in rows:
+        pinned[product_id].append(f"{name} v{version}")
+    return dict(pinned)
