@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 
 from rs.catalog.choices import OPERATIONAL_SCOPE
-from rs.catalog.models import CatalogEvent, DeletedProduct, Hold, Product, ProductAsset
+from rs.catalog.models import CatalogEvent, DeletedProduct, Hold, Product, ProductAsset, ProductInput
 from rs.errors import NotFound
 
 
@@ -253,3 +253,41 @@ def product_attribute_values(*, product_id: uuid.UUID) -> dict[str, object]:
     from rs.catalog.models import ProductAttribute
 
     return {a.name: a.value for a in ProductAttribute.objects.filter(product_id=product_id)}
+
+
+# --- reads for monitoring: base querysets that the KPIs, dashboards and alerts aggregate ---------------------------
+
+
+def products_operational() -> QuerySet[Product]:
+    """Every product of the operational catalogue (published or not; campaign outputs excluded)."""
+    return Product.objects.filter(scope=OPERATIONAL_SCOPE)
+
+
+def products_catalogued_in(*, start: datetime, end: datetime) -> QuerySet[Product]:
+    return products_operational().filter(created_at__gte=start, created_at__lt=end)
+
+
+def products_published_in(*, start: datetime, end: datetime) -> QuerySet[Product]:
+    return products_operational().filter(publication_date__gte=start, publication_date__lt=end)
+
+
+def products_online() -> QuerySet[Product]:
+    return Product.objects.filter(online=True)
+
+
+def catalog_tables() -> dict[str, str]:
+    """The database tables of the catalogue's main entities (for planner-estimate row counts)."""
+    return {"product": Product._meta.db_table, "deleted_product": DeletedProduct._meta.db_table}
+
+
+def lineage_edges(*, product_ids: Iterable[uuid.UUID], upstream: bool) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """(input, output) pairs one step upstream (the inputs of `product_ids`) or downstream (what they fed)."""
+    ids = list(product_ids)
+    lookup = {"output_id__in": ids} if upstream else {"input_id__in": ids}
+    return set(ProductInput.objects.filter(**lookup).values_list("input_id", "output_id"))
+
+
+def lineage_edges_exist(*, product_ids: Iterable[uuid.UUID], upstream: bool) -> bool:
+    ids = list(product_ids)
+    lookup = {"output_id__in": ids} if upstream else {"input_id__in": ids}
+    return ProductInput.objects.filter(**lookup).exists()

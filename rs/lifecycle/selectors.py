@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rs.lifecycle.models import RetentionPolicy
+from rs.lifecycle.models import RetentionPolicy, StorageQuota
 
 _REGEX_META = frozenset("[](){}|?*+\\^$.")
 
@@ -44,3 +44,8 @@ def policies_shadowed() -> list[ShadowedPolicy]:
                 shadowed.append(ShadowedPolicy(policy=later, shadowed_by=earlier))
                 break
     return shadowed
+
+
+def storage_quotas() -> list[StorageQuota]:
+    """The byte quota of every family that has one, by family."""
+    return list(StorageQuota.objects.order_by("family"))

@@ -7,10 +7,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.choices import OPERATIONAL_SCOPE
-from rs.catalog.models import Product
 from rs.ingestion import selectors as ingestion_selectors
-from rs.lifecycle.models import StorageQuota
+from rs.lifecycle import selectors as lifecycle_selectors
 from rs.monitoring.constants import ALERT_STUCK_JOB_S, ALERT_WINDOW
 from rs.monitoring.kpis import pi_type_filters
 from rs.monitoring.pi_types import EXCLUDED, THRESHOLDS_S
@@ -26,7 +24,7 @@ def timeliness_breaches(*, now: datetime) -> dict[str, str]:
             continue
         threshold = timedelta(seconds=THRESHOLDS_S[pi_type])
         row = (
-            Product.objects.filter(scope=OPERATIONAL_SCOPE, publication_date__gte=start, publication_date__lt=now)
+            catalog_selectors.products_published_in(start=start, end=now)
             .filter(products)
             .annotate(latency=ExpressionWrapper(F("publication_date") - F("origin_date"),
                                                 output_field=DurationField()))
@@ -62,9 +60,8 @@ def failing_inboxes(*, now: datetime) -> dict[str, str]:
 
 
 def storage_over_quota(*, now: datetime) -> dict[str, str]:
-    # Lifecycle has no quota selector yet: its StorageQuota rows are read here, never written.
     breaches = {}
-    for quota in StorageQuota.objects.order_by("family"):
+    for quota in lifecycle_selectors.storage_quotas():
         used = catalog_selectors.family_online_bytes(family=quota.family)
         if used > quota.quota_bytes:
             breaches[f"storage-quota:{quota.family}"] = (

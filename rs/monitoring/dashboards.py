@@ -14,8 +14,7 @@ from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncHour
 
-from rs.catalog.choices import OPERATIONAL_SCOPE
-from rs.catalog.models import Product
+from rs.catalog import selectors as catalog_selectors
 from rs.monitoring.constants import DASHBOARD_CACHE_S, TIMELINESS_RATIO_BUCKETS
 from rs.monitoring.kpis import pi_type_filters
 from rs.monitoring.pi_types import EXCLUDED, THRESHOLDS_S
@@ -57,7 +56,7 @@ def _hourly(counts: dict[datetime, int], *, start: datetime, end: datetime) -> l
 
 def published_per_hour(*, start: datetime, end: datetime) -> Panel:
     rows = (
-        Product.objects.filter(scope=OPERATIONAL_SCOPE, publication_date__gte=start, publication_date__lt=end)
+        catalog_selectors.products_published_in(start=start, end=end)
         .annotate(hour=TruncHour("publication_date")).order_by().values("hour").annotate(count=Count("id"))
     )
     return Panel("Products published per hour", "products/h",
@@ -66,7 +65,7 @@ def published_per_hour(*, start: datetime, end: datetime) -> Panel:
 
 def bytes_published_per_hour(*, start: datetime, end: datetime) -> Panel:
     rows = (
-        Product.objects.filter(scope=OPERATIONAL_SCOPE, publication_date__gte=start, publication_date__lt=end)
+        catalog_selectors.products_published_in(start=start, end=end)
         .annotate(hour=TruncHour("publication_date")).order_by().values("hour")
         .annotate(total=Sum("content_length"))
     )
@@ -86,8 +85,7 @@ def timeliness_distribution(*, start: datetime, end: datetime) -> list[Panel]:
             for ratio in TIMELINESS_RATIO_BUCKETS
         }
         row = (
-            Product.objects.filter(scope=OPERATIONAL_SCOPE, publication_date__gte=start, publication_date__lt=end,
-                                   origin_date__isnull=False)
+            catalog_selectors.products_published_in(start=start, end=end).filter(origin_date__isnull=False)
             .filter(products)
             .annotate(latency=ExpressionWrapper(F("publication_date") - F("origin_date"),
                                                 output_field=DurationField()))
@@ -104,7 +102,7 @@ def timeliness_distribution(*, start: datetime, end: datetime) -> list[Panel]:
 
 def storage_per_family() -> Panel:
     rows = (
-        Product.objects.filter(online=True).order_by().values("family").annotate(total=Sum("content_length"))
+        catalog_selectors.products_online().order_by().values("family").annotate(total=Sum("content_length"))
         .order_by("family")
     )
     return Panel("Online storage per family", "bytes", [[row["family"], int(row["total"] or 0)] for row in rows],

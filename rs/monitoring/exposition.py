@@ -15,7 +15,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from rs.catalog.models import DeletedProduct, Product
+from rs.catalog import selectors as catalog_selectors
 from rs.monitoring import jobs_source
 from rs.monitoring.constants import QUEUE_DEPTH_TIMEOUT_S, REDIS_PRIORITY_SEPARATOR, REDIS_PRIORITY_STEPS
 
@@ -59,8 +59,8 @@ class StateCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         catalog = GaugeMetricFamily("rs_catalog_rows_estimate", "Catalog rows (planner estimate), by table.",
                                     labels=["table"])
-        catalog.add_metric(["product"], table_rows_estimate(Product._meta.db_table))
-        catalog.add_metric(["deleted_product"], table_rows_estimate(DeletedProduct._meta.db_table))
+        for entity, table in catalog_selectors.catalog_tables().items():
+            catalog.add_metric([entity], table_rows_estimate(table))
         yield catalog
 
         depth = GaugeMetricFamily("rs_queue_depth", "Messages waiting in each Celery queue.", labels=["queue"])

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
-from rs.catalog.choices import OPERATIONAL_SCOPE
+from rs.catalog import selectors as catalog_selectors
 from rs.catalog.models import Product
 from rs.monitoring.pi_types import EXCLUDED, THRESHOLDS_S, ProductClass, pi_type_of
 
@@ -59,12 +59,12 @@ class PiTypeKpis:
 
 
 def _period(*, start: datetime, end: datetime) -> QuerySet[Product]:
-    return Product.objects.filter(scope=OPERATIONAL_SCOPE, created_at__gte=start, created_at__lt=end)
+    return catalog_selectors.products_catalogued_in(start=start, end=end)
 
 
 def _duplicate_of_earlier() -> Exists:
-    earlier = Product.objects.filter(
-        scope=OuterRef("scope"), platform=OuterRef("platform"), product_type=OuterRef("product_type"),
+    earlier = catalog_selectors.products_operational().filter(
+        platform=OuterRef("platform"), product_type=OuterRef("product_type"),
         content_start=OuterRef("content_start"), content_end=OuterRef("content_end"), job_id__isnull=False,
     ).exclude(job_id=OuterRef("job_id")).filter(
         Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
@@ -75,7 +75,7 @@ def _duplicate_of_earlier() -> Exists:
 def pi_type_filters(*, start: datetime, end: datetime, on: str = "created_at") -> dict[str, Q]:
     """For each PI type present in the period (of `on`), the filter selecting its products: one GROUP BY over the
     (mission, family, type, mode, timeliness) combinations, each classified once."""
-    period = Product.objects.filter(scope=OPERATIONAL_SCOPE, **{f"{on}__gte": start, f"{on}__lt": end})
+    period = catalog_selectors.products_operational().filter(**{f"{on}__gte": start, f"{on}__lt": end})
     combos = (
         period.order_by()
         .values_list("mission", "family", "product_type", "mode", "timeliness").distinct()

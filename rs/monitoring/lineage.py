@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from rs.catalog.models import Product, ProductInput
+from rs.catalog import selectors as catalog_selectors
+from rs.catalog.models import Product
 
 
 @dataclass(frozen=True)
@@ -24,27 +25,22 @@ def _walk(root: uuid.UUID, *, upstream: bool, depth: int) -> tuple[set[uuid.UUID
                                                                  bool]:
     seen, edges, frontier = {root}, set(), {root}
     for _ in range(depth):
-        if upstream:
-            found = set(ProductInput.objects.filter(output_id__in=frontier).values_list("input_id", "output_id"))
-            following = {edge[0] for edge in found}
-        else:
-            found = set(ProductInput.objects.filter(input_id__in=frontier).values_list("input_id", "output_id"))
-            following = {edge[1] for edge in found}
+        found = catalog_selectors.lineage_edges(product_ids=frontier, upstream=upstream)
+        following = {edge[0] if upstream else edge[1] for edge in found}
         edges |= found
         frontier = following - seen
         seen |= frontier
         if not frontier:
             return seen, edges, False
     # the bound was reached with a frontier left: is there anything beyond it?
-    beyond = ProductInput.objects.filter(**({"output_id__in": frontier} if upstream else {"input_id__in": frontier}))
-    return seen, edges, beyond.exists()
+    return seen, edges, catalog_selectors.lineage_edges_exist(product_ids=frontier, upstream=upstream)
 
 
 def product_lineage(*, product_id: uuid.UUID, upstream_depth: int, downstream_depth: int) -> LineageGraph:
     up_nodes, up_edges, up_cut = _walk(product_id, upstream=True, depth=upstream_depth)
     down_nodes, down_edges, down_cut = _walk(product_id, upstream=False, depth=downstream_depth)
     nodes = list(
-        Product.objects.filter(id__in=up_nodes | down_nodes)
+        catalog_selectors.products_by_ids(ids=up_nodes | down_nodes)
         .only("id", "name", "product_type", "family", "publication_date", "online").order_by("name")
     )
     return LineageGraph(root=product_id, nodes=nodes, edges=sorted(up_edges | down_edges, key=str),
@@ -55,5 +51,5 @@ def products_made_with(*, product_id: uuid.UUID, depth: int) -> tuple[list[Produ
     """Every product made, directly or through intermediates, with the given input; and whether depth cut it."""
     nodes, _edges, truncated = _walk(product_id, upstream=False, depth=depth)
     nodes.discard(product_id)
-    products = list(Product.objects.filter(id__in=nodes).order_by("name"))
+    products = list(catalog_selectors.products_by_ids(ids=nodes).order_by("name"))
     return products, truncated
