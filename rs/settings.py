@@ -185,8 +185,11 @@ RS_S3_REGION = env.str("RS_S3_REGION", default="us-east-1")
 RS_S3_ACCESS_KEY = env.str("RS_S3_ACCESS_KEY", default="")
 RS_S3_SECRET_KEY = env.str("RS_S3_SECRET_KEY", default="")
 RS_S3_ADDRESSING_STYLE = _choice("RS_S3_ADDRESSING_STYLE", "path", {"path", "virtual", "auto"})
-# Parts of 64 MiB keep a 50 GB product under S3's 10,000-part limit with room to spare (limit/part ≈ 640 GB).
-RS_S3_MULTIPART_CHUNK_BYTES = _env_int("RS_S3_MULTIPART_CHUNK_BYTES", 64 * 1024 * 1024, minimum=5 * 1024 * 1024)
+# Parts of a large upload are sent RS_S3_UPLOAD_CONCURRENCY at a time while the next ones are read and hashed, so an
+# upload holds at most (concurrency + 1) parts in memory: 5 x 16 MiB = 80 MiB. S3's 10,000-part limit at 16 MiB is
+# 160 GB, far above any Sentinel product.
+RS_S3_MULTIPART_CHUNK_BYTES = _env_int("RS_S3_MULTIPART_CHUNK_BYTES", 16 * 1024 * 1024, minimum=5 * 1024 * 1024)
+RS_S3_UPLOAD_CONCURRENCY = _env_int("RS_S3_UPLOAD_CONCURRENCY", 4, minimum=1)
 RS_DOWNLOAD_URL_EXPIRY_S = _env_int("RS_DOWNLOAD_URL_EXPIRY_S", 600, minimum=1)
 
 if RS_STORAGE == "s3":

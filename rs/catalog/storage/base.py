@@ -124,6 +124,9 @@ class StreamDigest:
         if self.expected_md5 is not None and self._md5.hexdigest() != self.expected_md5:
             raise self._mismatch(f"MD5 {self._md5.hexdigest()} received, {self.expected_md5} expected")
 
+    def stored_mismatch(self, what: str) -> ChecksumMismatch:
+        return self._mismatch(what)
+
     def stored_size_mismatch(self, stored_size: int) -> ChecksumMismatch | None:
         """The error to raise when the store holds a different length than we sent (it lost or added bytes)."""
         if stored_size == self.size:

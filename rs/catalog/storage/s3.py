@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,7 @@ logger = logging.getLogger(__name__)
 _MISSING_OBJECT = {"NoSuchKey", "404", "NotFound"}
 _MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
 _DELETE_BATCH = 1000  # the S3 limit of DeleteObjects
+_MD5_ETAG = re.compile(r"[0-9a-f]{32}")
 
 
 class S3ObjectStore(ObjectStore):
@@ -69,39 +73,79 @@ class S3ObjectStore(ObjectStore):
         digest = StreamDigest(key=key, expected_size=expected_size, expected_md5=expected_md5)
         # Read at call time so a changed setting applies without rebuilding the cached store.
         parts = _parts(digest.feed(stream), settings.RS_S3_MULTIPART_CHUNK_BYTES)
-        upload_id: str | None = None
-        completed: list[CompletedPartTypeDef] = []
+        first, first_is_last = next(parts)
+        if first_is_last:  # fits in one part: a plain PUT
+            digest.verify()  # before the PUT: a refused upload never replaces an existing object
+            with _s3_errors(key):
+                etag = self._client.put_object(Bucket=self.bucket, Key=key, Body=first,
+                                               ContentType=content_type).get("ETag", "")
+            self._stored_check(key=key, digest=digest, etag=etag)
+            return digest.result()
+        with _s3_errors(key):
+            upload_id = self._client.create_multipart_upload(Bucket=self.bucket, Key=key,
+                                                             ContentType=content_type)["UploadId"]
         try:
-            for number, (body, is_last) in enumerate(parts, start=1):
-                if number == 1 and is_last:  # fits in one part: a plain PUT
-                    digest.verify()  # before the PUT: a refused upload never replaces an existing object
-                    with _s3_errors(key):
-                        self._client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
-                    break
-                with _s3_errors(key):
-                    if upload_id is None:
-                        upload_id = self._client.create_multipart_upload(
-                            Bucket=self.bucket, Key=key, ContentType=content_type
-                        )["UploadId"]
-                    response = self._client.upload_part(
-                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
-                    )
-                completed.append({"PartNumber": number, "ETag": response["ETag"]})
-            if upload_id is not None:
-                digest.verify()  # before completing: a refused upload never becomes visible
-                with _s3_errors(key):
-                    self._client.complete_multipart_upload(
-                        Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": completed}
-                    )
+            completed = self._parts_upload(key=key, upload_id=upload_id,
+                                           parts=itertools.chain([(first, False)], parts))
+            digest.verify()  # before completing: a refused upload never becomes visible
+            with _s3_errors(key):
+                self._client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": completed}
+                )
         except BaseException:
             # Whatever failed (the source, the store, a checksum, an interrupt): drop the parts already sent.
-            if upload_id is not None:
-                self._abort(key=key, upload_id=upload_id)
+            self._abort(key=key, upload_id=upload_id)
             raise
+        self._stored_check(key=key, digest=digest, etag="")
+        return digest.result()
+
+    def _parts_upload(self, *, key: str, upload_id: str, parts: Iterator[tuple[bytes, bool]]
+                      ) -> list[CompletedPartTypeDef]:
+        """Send the parts while the next ones are read and hashed: up to RS_S3_UPLOAD_CONCURRENCY parts in flight
+        (so memory stays under (concurrency + 1) parts); the first failure stops the upload."""
+        concurrency = settings.RS_S3_UPLOAD_CONCURRENCY
+        etags: dict[int, str] = {}
+        in_flight: set[Future[tuple[int, str]]] = set()
+
+        def send(number: int, body: bytes) -> tuple[int, str]:
+            with _s3_errors(key):
+                response = self._client.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                                    PartNumber=number, Body=body)
+            return number, response["ETag"]
+
+        def collect(done: Iterable[Future[tuple[int, str]]]) -> None:
+            for future in done:
+                number, etag = future.result()  # re-raises the part's error here, in the caller's thread
+                etags[number] = etag
+
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="s3-part") as pool:
+            try:
+                for number, (body, _is_last) in enumerate(parts, start=1):
+                    if len(in_flight) >= concurrency:
+                        done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                        collect(done)
+                    in_flight.add(pool.submit(send, number, body))
+                done, in_flight = wait(in_flight)
+                collect(done)
+            except BaseException:
+                for future in in_flight:
+                    future.cancel()
+                raise
+        return [{"PartNumber": number, "ETag": etags[number]} for number in sorted(etags)]
+
+    def _stored_check(self, *, key: str, digest: StreamDigest, etag: str) -> None:
+        """Prove the store holds what was sent. A single PUT's ETag is the MD5 of its body on S3 and SeaweedFS:
+        equal means stored intact, with no second request. Any other ETag (multipart, encrypted buckets) is
+        checked by the stored size instead."""
+        tag = etag.strip('"').lower()
+        if _MD5_ETAG.fullmatch(tag):
+            if tag == digest.result().md5:
+                return
+            self.delete(key)
+            raise digest.stored_mismatch(f"the store answered ETag {tag}, the MD5 sent is {digest.result().md5}")
         if (mismatch := digest.stored_size_mismatch(self.size(key))) is not None:
             self.delete(key)
             raise mismatch
-        return digest.result()
 
     def _abort(self, *, key: str, upload_id: str) -> None:
         try:

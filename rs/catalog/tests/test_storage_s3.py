@@ -322,3 +322,69 @@ def test_stored_at_is_the_time_of_the_upload(store: S3ObjectStore, prefix: str) 
     before = datetime.now(UTC)
     stored = store.put_stream(key=f"{prefix}t.bin", stream=b"t")
     assert before <= stored.stored_at <= datetime.now(UTC)
+
+
+def test_parts_go_up_concurrently_while_the_source_is_still_being_read(
+    store: S3ObjectStore, s3_client: S3Client, prefix: str, settings: SettingsWrapper
+) -> None:
+    # given 5 MiB parts, four in flight, and a source that looks at the store after 26 MiB (five parts cut)
+    settings.RS_S3_MULTIPART_CHUNK_BYTES = 5 * MIB
+    settings.RS_S3_UPLOAD_CONCURRENCY = 4
+    key = f"{prefix}concurrent.bin"
+    parts_listed: list[int] = []
+
+    def source() -> Iterator[bytes]:
+        chunks = pseudo_random_chunks(total=40 * MIB, seed=3)
+        for sent, chunk in enumerate(chunks, start=1):
+            if sent == 27:  # the reader is here while earlier parts upload in other threads
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and not parts_listed:
+                    (upload,) = s3_client.list_multipart_uploads(Bucket=store.bucket, Prefix=key)["Uploads"]
+                    listed = s3_client.list_parts(Bucket=store.bucket, Key=key, UploadId=upload["UploadId"])
+                    if listed.get("Parts"):
+                        parts_listed.append(len(listed["Parts"]))
+                    time.sleep(0.05)
+            yield chunk
+
+    stored = store.put_stream(key=key, stream=source())
+
+    # then parts were stored before the source was read to its end, and the object is whole and in order
+    assert parts_listed and parts_listed[0] >= 1
+    expected = hashlib.md5(b"".join(pseudo_random_chunks(total=40 * MIB, seed=3)), usedforsecurity=False)
+    assert (stored.size, stored.md5) == (40 * MIB, expected.hexdigest())
+    assert hashlib.md5(b"".join(store.open_range(key=key)), usedforsecurity=False).hexdigest() == stored.md5
+    assert s3_client.head_object(Bucket=store.bucket, Key=key)["ETag"].strip('"').endswith("-8")
+
+
+def test_a_part_refused_by_the_store_stops_the_upload_with_a_storage_error_and_leaves_nothing(
+    store: S3ObjectStore, s3_client: S3Client, prefix: str, settings: SettingsWrapper
+) -> None:
+    # given an upload that the store forgets (aborted behind our back) once two parts are cut
+    settings.RS_S3_MULTIPART_CHUNK_BYTES = 5 * MIB
+    key = f"{prefix}forgotten.bin"
+
+    def source() -> Iterator[bytes]:
+        for sent, chunk in enumerate(pseudo_random_chunks(total=30 * MIB, seed=4), start=1):
+            if sent == 11:
+                for upload in s3_client.list_multipart_uploads(Bucket=store.bucket, Prefix=key)["Uploads"]:
+                    s3_client.abort_multipart_upload(Bucket=store.bucket, Key=key, UploadId=upload["UploadId"])
+            yield chunk
+
+    # when / then: the next part fails as the store's error, not as a traceback of a thread
+    with pytest.raises(StorageError, match="NoSuchUpload"):
+        store.put_stream(key=key, stream=source())
+    assert store.exists(key) is False
+    assert in_progress_uploads(s3_client, key) == []
+
+
+def test_a_single_put_whose_etag_is_not_the_md5_sent_is_deleted_and_refused(store: S3ObjectStore, prefix: str) -> None:
+    from rs.catalog.storage.base import StreamDigest
+
+    key = f"{prefix}etag.bin"
+    store.put_stream(key=key, stream=b"what the store got")
+    digest = StreamDigest(key=key, expected_size=None, expected_md5=None)
+    list(digest.feed(b"what was sent"))
+
+    with pytest.raises(ChecksumMismatch, match="the store answered ETag"):
+        store._stored_check(key=key, digest=digest, etag=f'"{hashlib.md5(b"what the store got").hexdigest()}"')
+    assert store.exists(key) is False
