@@ -180,3 +180,28 @@ def test_a_rule_change_applies_to_the_next_search(client, catalog, alice, public
     rule(group=group, mission="S3")
     alice.groups.add(group)
     assert client.get(f"{ROOT}/Products/$count", **bearer(alice)).content == b"1"
+
+
+def test_basic_credentials_follow_a_change_of_rights_at_once(client, catalog, alice, rule,
+                                                             django_capture_on_commit_callbacks):
+    """Basic checks are remembered per process (no password hash per request), but not across a change of rights."""
+    from base64 import b64encode
+
+    from rs.subscriptions.tests.support import PASSWORD
+
+    basic = {"HTTP_AUTHORIZATION": "Basic " + b64encode(f"alice:{PASSWORD}".encode()).decode()}
+    assert client.get(f"{ROOT}/Products/$count", **basic).content == b"10"  # remembered from now on
+    group = Group.objects.create(name="copernicus-s3")
+    rule(group=group, mission="S3")
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.groups.add(group)
+    assert client.get(f"{ROOT}/Products/$count", **basic).content == b"1"
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.set_password("another password of alice")
+        alice.save()
+    assert client.get(f"{ROOT}/Products/$count", **basic).status_code == 401
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.set_password(PASSWORD)
+        alice.is_active = False
+        alice.save()
+    assert client.get(f"{ROOT}/Products/$count", **basic).status_code == 401
