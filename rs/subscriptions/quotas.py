@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
+from django.http import HttpRequest
 
+from rs.access.authentication import search_principal
 from rs.access.principals import Principal
 from rs.subscriptions import selectors, services
 from rs.subscriptions.constants import CACHE_PREFIX, MAX_CONCURRENT_DOWNLOADS, STREAM_SLOT_LEASE_S
@@ -52,10 +54,16 @@ def usage_owner(principal: Principal) -> str:
 
 
 def _incr(key: str, delta: int, *, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
+    """Atomically add `delta` to a counter that expires `timeout` s after its creation: one increment once the key
+    exists (the common case), an atomic add to create it."""
     try:
         return int(cache.incr(key, delta))
-    except ValueError:  # expired between add and incr
+    except ValueError:  # absent: the first of its window
+        if cache.add(key, delta, timeout=timeout):
+            return delta
+    try:  # another process created it in between
+        return int(cache.incr(key, delta))
+    except ValueError:  # and it expired at once
         cache.set(key, delta, timeout=timeout)
         return delta
 
@@ -71,6 +79,16 @@ def request_admit(*, principal: Principal, now: float | None = None) -> None:
     if count > limit:
         raise QuotaExceeded(f"More than {limit} requests in one minute.",
                             retry_after_s=math.ceil((minute + 1) * 60 - now))
+
+
+def caller_admit(*, request: HttpRequest) -> Principal | None:
+    """The caller of a catalogue read (None: anonymous, when RS_PRIP_ANONYMOUS_SEARCH allows it), counted against
+    its requests per minute. AccessError (401 for a bad or missing credential, never anonymous) or QuotaExceeded
+    (429) otherwise: each interface answers them in its own error format."""
+    principal = search_principal(request)
+    if principal is not None:
+        request_admit(principal=principal)
+    return principal
 
 
 @dataclass

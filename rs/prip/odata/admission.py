@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.http import HttpRequest
 
-from rs.access.authentication import search_principal
 from rs.access.errors import AccessError
 from rs.access.principals import Principal
 from rs.access.selectors import visibility_filter, visibility_q
 from rs.prip.odata.errors import ODataError
+from rs.subscriptions import quotas
 from rs.subscriptions.errors import QuotaExceeded
-from rs.subscriptions.quotas import request_admit
 
 
 @dataclass(frozen=True)
@@ -37,12 +36,9 @@ def caller_admit(request: HttpRequest) -> Principal | None:
     """The caller (None: anonymous, when allowed), counted against its requests per minute; the refusals as their
     OData answers (401 with the challenge, 403, 429 with Retry-After)."""
     try:
-        principal = search_principal(request)
-        if principal is not None:
-            request_admit(principal=principal)
+        return quotas.caller_admit(request=request)
     except (AccessError, QuotaExceeded) as exc:
         raise ODataError(exc.status, exc.code, str(exc), headers=exc.headers) from None
-    return principal
 
 
 def catalogue_reader(request: HttpRequest) -> Reader:

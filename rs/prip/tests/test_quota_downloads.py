@@ -210,6 +210,30 @@ def test_an_s3_redirect_takes_a_slot_for_the_time_of_the_transfer(client, alice,
     assert status == 429 and 1 <= retry_after <= 5  # 1000 bytes at 20 MB/s: the 5 s minimum
 
 
+@pytest.mark.skipif(settings.RS_STORAGE != "s3", reason="redirects need S3 storage")
+def test_an_s3_redirect_is_charged_its_content_length_or_its_range_when_answered(client, rf, alice, public_client,
+                                                                                 limits):
+    from rs.subscriptions.quotas import usage_owner
+    from rs.subscriptions.selectors import download_usage_since
+
+    limits(alice, download_bytes=2500, download_period_days=30, concurrent_downloads=None)
+    stored = stored_product("S1A_IW_GRDH_1SDV_CHARGED.SAFE", b"c" * 1000)
+    headers = bearer(alice)
+    assert client.get(url(stored), **headers).status_code == 307  # 1000
+    assert client.get(url(stored), HTTP_RANGE="bytes=0-99", **headers).status_code == 307  # 100
+    assert client.head(url(stored), **headers).status_code == 200  # nothing
+    assert client.get(url(stored), **headers).status_code == 307  # 1000
+    owner = usage_owner(authenticate_request(rf.get("/", **headers)))
+    assert [amount for _, amount in download_usage_since(owner=owner, since=stored.product.created_at.date())] == [
+        2100]
+    refused = client.get(url(stored), **headers)
+    assert refusal(refused)[:2] == (429, "TooManyRequests")
+    assert json.loads(refused.content)["error"]["message"] == (
+        "The download quota of 2500 bytes per 30 days is used up (2100 bytes used in the last 30 days, 1000 asked).")
+    # the refused one was given back: a range that fits still passes
+    assert client.get(url(stored), HTTP_RANGE="bytes=0-399", **headers).status_code == 307
+
+
 def test_limits_come_from_the_default_row_and_a_users_row_overrides_field_by_field(alice, bob, limits):
     from rs.subscriptions.limits import CDSE_LIMITS, limits_for
 
