@@ -300,6 +300,8 @@ CELERY_BEAT_SCHEDULE = {
     "production-schedule-rules": {"task": "rs.production.tasks.preparation_schedule_rules_task", "schedule": 60.0},
     "subscriptions-push-redispatch": {"task": "rs.subscriptions.tasks.pushes_redispatch_task", "schedule": 60.0},
     "subscriptions-payloads-strip": {"task": "rs.subscriptions.tasks.payloads_strip_task", "schedule": 3600.0},
+    "subscriptions-download-usage-expire": {"task": "rs.subscriptions.tasks.download_usage_expire_task",
+                                            "schedule": crontab(hour="3", minute="43")},
     "access-keys-maintain": {"task": "rs.access.tasks.signing_keys_maintain_task", "schedule": 3600.0},
     "access-sessions-purge": {"task": "rs.access.tasks.sessions_purge_task", "schedule": 6 * 3600.0},
     "lifecycle-metadata-purge": {"task": "rs.lifecycle.tasks.metadata_purge_task",

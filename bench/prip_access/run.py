@@ -3,6 +3,7 @@
 
     set -a; . var/<your>.env; set +a
     .venv/bin/python bench/prip_access/run.py [--requests 2000] [--gib 1] [--subscriptions 1000] [--events 40]
+        [--products 3000] [--searches 300] [--skip redirect|stream|matching|search …]
 
 Uses the environment's PostgreSQL server, Redis cache and (for redirects) S3 endpoint, with its own database
 (<name>_bench_prip_access, created and migrated on first use), its own bucket (rs-bench-prip-access) and its own
@@ -18,7 +19,10 @@ files under bench/data/prip_access/. Measures:
    timed in-process: the matching (candidates + evaluation + visibility) and the whole handler (with the writes of
    the notifications); two populations: every subscription on the product's collection and type (1,000 candidates)
    and a mix over 20 collection/type pairs; plus, for comparison, the database-only plan (one UNION ALL of every
-   compiled filter restricted to the product): target ≤ 50 ms of matching per product.
+   compiled filter restricted to the product): target ≤ 50 ms of matching per product;
+4. search admission (search_phase.py): the same search sent anonymously, with a Bearer token and with the token
+   of a user restricted by a visibility rule, alternating; the difference is what authentication, the
+   requests-per-minute quota and visibility add to every authenticated search.
 
 The report is printed and written to bench/data/results/prip-access-<time>.md.
 """
@@ -295,7 +299,9 @@ def main() -> None:
     parser.add_argument("--gib", type=int, default=1)
     parser.add_argument("--subscriptions", type=int, default=1000)
     parser.add_argument("--events", type=int, default=40)
-    parser.add_argument("--skip", action="append", default=[], choices=["redirect", "stream", "matching"])
+    parser.add_argument("--products", type=int, default=3000)
+    parser.add_argument("--searches", type=int, default=300)
+    parser.add_argument("--skip", action="append", default=[], choices=["redirect", "stream", "matching", "search"])
     args = parser.parse_args()
     database = environment()
     import django
@@ -320,6 +326,11 @@ def main() -> None:
         from matching_phase import matching_phase
 
         matching_phase(args.subscriptions, args.events, report)
+    if "search" not in args.skip:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from search_phase import search_phase
+
+        search_phase(args.products, args.searches, report, helpers=sys.modules[__name__])
     report += [f"Load average after: {load_average()}", ""]
     text = "\n".join(report)
     print(text)

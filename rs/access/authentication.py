@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import authentication as drf_authentication
@@ -33,7 +34,7 @@ from rest_framework.request import Request
 
 from rs.access.choices import AuthMethod
 from rs.access.configuration import access_settings
-from rs.access.constants import BASIC_CACHE_ENTRIES, BASIC_CACHE_S
+from rs.access.constants import BASIC_CACHE_ENTRIES, BASIC_CACHE_S, RIGHTS_VERSION_KEY
 from rs.access.errors import AccessError, CredentialsRequired, Forbidden, InvalidCredentials
 from rs.access.principals import Principal, principal_from_user
 from rs.access.throttling import client_ip, login_check, login_failed, login_succeeded
@@ -121,7 +122,9 @@ def principal_required(role: str | None = None) -> Callable[[Callable[..., HttpR
 
 # --- HTTP Basic ------------------------------------------------------------------------------------------------------
 
-_verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+# digest → (principal, expiry, rights version): a memo made under another rights version (a group, activity or
+# password change since) is not used.
+_verified: OrderedDict[str, tuple[Principal, float, int]] = OrderedDict()
 _verified_lock = threading.Lock()
 
 
@@ -148,9 +151,10 @@ def _basic_principal(request: HttpRequest, credentials: str) -> Principal:
     login_check(username=username, ip=ip)
     digest = _credential_digest(username, password)
     now = time.monotonic()
+    version = int(cache.get(RIGHTS_VERSION_KEY) or 0)
     with _verified_lock:
         memo = _verified.get(digest)
-        if memo is not None and memo[1] > now:
+        if memo is not None and memo[1] > now and memo[2] == version:
             return memo[0]
     user = authenticate(request, username=username, password=password)
     if user is None:
@@ -159,7 +163,7 @@ def _basic_principal(request: HttpRequest, credentials: str) -> Principal:
     login_succeeded(username=username, ip=ip)
     principal = principal_from_user(user, method=AuthMethod.BASIC)
     with _verified_lock:
-        _verified[digest] = (principal, now + BASIC_CACHE_S)
+        _verified[digest] = (principal, now + BASIC_CACHE_S, version)
         while len(_verified) > BASIC_CACHE_ENTRIES:
             _verified.popitem(last=False)
     return principal

@@ -39,3 +39,6 @@ CACHE_PREFIX = "access:"
 KEYSET_VERSION_KEY = CACHE_PREFIX + "keyset-version"
 ISSUERS_VERSION_KEY = CACHE_PREFIX + "issuers-version"
 VISIBILITY_RULES_KEY = CACHE_PREFIX + "visibility-rules"
+# Bumped by every change of what someone may see (a rule, a user's groups, activity or superuser flag, a group):
+# memos of rights kept elsewhere (subscription matching, the Basic memo) are valid only under the version they saw.
+RIGHTS_VERSION_KEY = CACHE_PREFIX + "rights-version"

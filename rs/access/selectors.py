@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from rs.access import keys
 from rs.access.choices import Role
 from rs.access.configuration import access_settings
-from rs.access.constants import KEYSET_VERSION_KEY, VISIBILITY_RULES_KEY
+from rs.access.constants import KEYSET_VERSION_KEY, RIGHTS_VERSION_KEY, VISIBILITY_RULES_KEY
 from rs.access.models import OAuthClient, TokenSession, VisibilityRule
 from rs.access.principals import Principal
 from rs.access.visibility import Grant, VisibilityScope
@@ -39,6 +39,18 @@ def _rules() -> list[_RuleRow]:
                 for r in VisibilityRule.objects.select_related("group").order_by("pk")]
         cache.set(VISIBILITY_RULES_KEY, rows, timeout=_RULES_CACHE_S)
     return rows
+
+
+def rights_version() -> int:
+    """The current rights version (rs.access.services.rights_changed): a memo of rights made under another one is
+    stale."""
+    return int(cache.get(RIGHTS_VERSION_KEY) or 0)
+
+
+def rights_version_and_memos(keys: list[str]) -> tuple[int, dict[str, Any]]:
+    """The rights version and the cache entries `keys` (another app's memos of rights) in one round trip."""
+    found = cache.get_many([RIGHTS_VERSION_KEY, *keys])
+    return int(found.pop(RIGHTS_VERSION_KEY, 0) or 0), found
 
 
 def anonymous_search_allowed() -> bool:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from rs.access import external_issuers, keys
 from rs.access.choices import KeyState
 from rs.access.configuration import access_settings
-from rs.access.constants import CLOCK_SKEW_S, REFRESH_REUSE_GRACE_S, VISIBILITY_RULES_KEY
+from rs.access.constants import CLOCK_SKEW_S, REFRESH_REUSE_GRACE_S, RIGHTS_VERSION_KEY, VISIBILITY_RULES_KEY
 from rs.access.errors import GrantRefused
 from rs.access.models import ExternalIssuer, OAuthClient, RefreshToken, SigningKey, TokenSession, VisibilityRule
 from rs.access.principals import roles_of
@@ -324,18 +324,33 @@ def oauth_client_secret_matches(*, client: OAuthClient, secret: str) -> bool:
 # --- rules and issuers -----------------------------------------------------------------------------------------------
 
 
+def rights_changed() -> None:
+    """Someone's rights changed (rules, groups, activity): drop the cached rules and bump the rights version, so
+    that every memo of rights is stale at once — once the change is committed, or now outside a transaction."""
+
+    def bump() -> None:
+        cache.delete(VISIBILITY_RULES_KEY)
+        if not cache.add(RIGHTS_VERSION_KEY, 1, timeout=None):
+            try:
+                cache.incr(RIGHTS_VERSION_KEY)
+            except ValueError:  # evicted between add and incr
+                cache.set(RIGHTS_VERSION_KEY, 1, timeout=None)
+
+    transaction.on_commit(bump)
+
+
 @transaction.atomic
 def visibility_rule_save(*, rule: VisibilityRule) -> VisibilityRule:
     rule.full_clean()
     rule.save()
-    transaction.on_commit(lambda: cache.delete(VISIBILITY_RULES_KEY))
+    rights_changed()
     return rule
 
 
 @transaction.atomic
 def visibility_rule_delete(*, rule: VisibilityRule) -> None:
     rule.delete()
-    transaction.on_commit(lambda: cache.delete(VISIBILITY_RULES_KEY))
+    rights_changed()
 
 
 @transaction.atomic

@@ -291,3 +291,32 @@ def lineage_edges_exist(*, product_ids: Iterable[uuid.UUID], upstream: bool) -> 
     ids = list(product_ids)
     lookup = {"output_id__in": ids} if upstream else {"input_id__in": ids}
     return ProductInput.objects.filter(**lookup).exists()
+
+
+# --- used by the PRIP downloads ---------------------------------------------------------------------------------------
+
+_DOWNLOAD_COLUMNS = ("name", "mission", "product_type", "storage_key", "content_length", "content_type", "md5",
+                     "online", "eviction_date")
+
+
+def product_download_facts(*, product_id: uuid.UUID) -> dict[str, Any] | None:
+    """Used by the PRIP downloads: what serving a published product's bytes needs (one query by primary key)."""
+    return products_published().filter(pk=product_id).values(*_DOWNLOAD_COLUMNS).first()
+
+
+def product_deletion_date(*, product_id: uuid.UUID) -> datetime | None:
+    """When a product was evicted or deleted (its DeletedProduct), None if it never was."""
+    return DeletedProduct.objects.filter(pk=product_id).values_list("deletion_date", flat=True).first()
+
+
+def published_asset_get(*, asset_id: uuid.UUID) -> ProductAsset | None:
+    """An asset of a published product, with its product (one query)."""
+    return (ProductAsset.objects.filter(product__in=products_published(), pk=asset_id)
+            .select_related("product").first())
+
+
+def published_asset_by_name(*, product_id: uuid.UUID, asset_type: str, name: str) -> ProductAsset | None:
+    """A published product's asset of this type by file name, e.g. a quicklook image (one query)."""
+    return (ProductAsset.objects.filter(product__in=products_published(), product_id=product_id, type=asset_type,
+                                        name=name)
+            .select_related("product").first())

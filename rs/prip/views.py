@@ -1,7 +1,8 @@
 """The OData v4 catalogue API (read-only part): plain Django views over rs.catalog.query.
 
 Parsing, query building and serialising live elsewhere (rs/prip/odata/, rs/catalog/query/); a view reads the
-options, asks a selector and writes the JSON. Searches are anonymous for now (authentication is a later issue).
+options, asks a selector and writes the JSON. Every view first admits its caller (rs.prip.odata.admission:
+credentials, the requests-per-minute quota) and shows only what the caller may see.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rs.catalog.query.names import name_convention
 from rs.catalog.query.properties import Entity
 from rs.catalog.query.selectors import PageRequest, catalog_count, catalog_entry, catalog_page, products_by_names
 from rs.prip.constants import MAX_FILTERLIST_BODY_BYTES, MAX_FILTERLIST_NAMES
+from rs.prip.odata.admission import caller_admit, catalogue_reader
 from rs.prip.odata.errors import ODataError, RangeError, json_response, not_found, odata_endpoint, query_error
 from rs.prip.odata.metadata import metadata_document
 from rs.prip.odata.nextlink import next_link
@@ -57,6 +59,7 @@ def _entry_payload(entry: CatalogEntry, options: QueryOptions, *, root: str, ent
 
 @odata_endpoint("GET")
 def service_root(request: HttpRequest) -> HttpResponse:
+    caller_admit(request)
     root = service_root_url(request)
     sets = [{"name": name, "kind": "EntitySet", "url": name} for name in ("Products", "DeletedProducts", "Attributes")]
     return json_response({"@odata.context": f"{root}/$metadata", "value": sets})
@@ -64,18 +67,20 @@ def service_root(request: HttpRequest) -> HttpResponse:
 
 @odata_endpoint("GET")
 def metadata(request: HttpRequest) -> HttpResponse:
+    caller_admit(request)
     response = HttpResponse(metadata_document(), content_type="application/xml; charset=utf-8")
     response["OData-Version"] = "4.0"
     return response
 
 
 def _collection(request: HttpRequest, entity: Entity) -> HttpResponse:
+    reader = catalogue_reader(request)
     options = _options(request, entity)
     try:
         page = catalog_page(request=PageRequest(
             entity=entity, filter=options.filter, order=options.order, top=options.top, skip=options.skip,
             skiptoken=options.skiptoken, count=options.count, with_attributes=options.expands_attributes(),
-            with_assets=options.expands_assets(),
+            with_assets=options.expands_assets(), visibility=reader.visibility,
         ))
     except InvalidSkipToken as exc:
         raise query_error(exc, target="$skiptoken", code="InvalidSkipToken") from None
@@ -96,9 +101,10 @@ def _collection(request: HttpRequest, entity: Entity) -> HttpResponse:
 
 
 def _count(request: HttpRequest, entity: Entity) -> HttpResponse:
+    reader = catalogue_reader(request)
     options = _options(request, entity)
     try:
-        total = catalog_count(entity=entity, filter=options.filter)
+        total = catalog_count(entity=entity, filter=options.filter, visibility=reader.visibility)
     except QueryError as exc:
         raise query_error(exc, target="$filter", code="InvalidFilter") from None
     response = HttpResponse(str(total), content_type="text/plain; charset=utf-8")
@@ -107,10 +113,11 @@ def _count(request: HttpRequest, entity: Entity) -> HttpResponse:
 
 
 def _entity(request: HttpRequest, entity: Entity, key: str) -> HttpResponse:
+    reader = catalogue_reader(request)
     entry_id = _key(key)
     options = _options(request, entity)
     entry = catalog_entry(entity=entity, entry_id=entry_id, with_attributes=options.expands_attributes(),
-                          with_assets=options.expands_assets())
+                          with_assets=options.expands_assets(), visibility=reader.visibility)
     if entry is None:
         raise not_found(f"No {'product' if entity is Entity.PRODUCTS else 'deleted product'} with Id {entry_id}")
     context = context_url(entity.value, select=options.select, expand=options.expand, entity=True)
@@ -136,10 +143,11 @@ def product(request: HttpRequest, key: str) -> HttpResponse:
 @odata_endpoint("GET")
 def product_navigation(request: HttpRequest, key: str, navigation: str) -> HttpResponse:
     """Products(<id>)/Attributes and Products(<id>)/Quicklooks."""
+    reader = catalogue_reader(request)
     entry_id = _key(key)
     _options(request, Entity.PRODUCTS)  # validated like everywhere; a navigation list has no paging here
     entry = catalog_entry(entity=Entity.PRODUCTS, entry_id=entry_id, with_attributes=navigation == "Attributes",
-                          with_assets=navigation == "Quicklooks")
+                          with_assets=navigation == "Quicklooks", visibility=reader.visibility)
     if entry is None:
         raise not_found(f"No product with Id {entry_id}")
     values = navigation_json(entry, navigation, root=service_root_url(request))
@@ -149,6 +157,7 @@ def product_navigation(request: HttpRequest, key: str, navigation: str) -> HttpR
 @odata_endpoint("POST")
 def filter_list(request: HttpRequest) -> HttpResponse:
     """POST Products/OData.CSC.FilterList {"FilterProducts": [{"Name": …}, …]}: the known ones, in that order."""
+    reader = catalogue_reader(request)
     options = _options(request, Entity.PRODUCTS)
     try:
         body = request.body
@@ -158,7 +167,7 @@ def filter_list(request: HttpRequest) -> HttpResponse:
         raise ODataError(413, "RequestTooLarge", f"The body exceeds {MAX_FILTERLIST_BODY_BYTES} bytes")
     names = _filter_list_names(body)
     entries = products_by_names(names=names, with_attributes=options.expands_attributes(),
-                                with_assets=options.expands_assets())
+                                with_assets=options.expands_assets(), visibility=reader.visibility)
     root = service_root_url(request)
     return json_response({
         "@odata.context": context_url("Products", select=options.select, expand=options.expand, entity=False),
@@ -215,11 +224,13 @@ def _attribute_types(collection: str) -> list[dict[str, str]]:
 @odata_endpoint("GET")
 def attributes(request: HttpRequest) -> HttpResponse:
     """Attribute names and types of every collection, keyed by collection (§14)."""
+    caller_admit(request)
     return json_response({collection: _attribute_types(collection) for collection in COLLECTIONS})
 
 
 @odata_endpoint("GET")
 def collection_attributes(request: HttpRequest, collection: str) -> HttpResponse:
+    caller_admit(request)
     name = collection.strip().strip("'").upper()
     if name not in COLLECTIONS:
         raise not_found(f"Collection {collection!r} not found: use one of {', '.join(COLLECTIONS)}")

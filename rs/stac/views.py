@@ -1,17 +1,22 @@
 """The STAC API (read-only): plain Django views over rs.catalog.query, the PRIP's query layer.
 
 Parsing (search_params, cql2_text, cql2_filter), query building (search_query) and serialising (items, documents)
-live in their own modules; a view reads the request, asks the selectors and writes the JSON. Searches are anonymous
-like the PRIP's; downloads go through the PRIP's $value (its authentication)."""
+live in their own modules; a view reads the request, asks the selectors and writes the JSON. Searches follow the
+PRIP's access rules (credentials, the requests-per-minute quota, the caller's visibility; anonymous when configured);
+downloads go through the PRIP's $value (its authentication)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from rs.access.errors import AccessError
+from rs.access.selectors import visibility_filter, visibility_q
 from rs.catalog.query.errors import InvalidSkipToken, QueryError
 from rs.catalog.query.selectors import catalog_page, products_by_names
 from rs.stac import selectors
@@ -33,6 +38,8 @@ from rs.stac.models import CollectionExtent
 from rs.stac.queryables import queryables_schema
 from rs.stac.search_params import GET_PARAMETERS, SearchParameters, search_from_body, search_from_query
 from rs.stac.search_query import page_request
+from rs.subscriptions.errors import QuotaExceeded
+from rs.subscriptions.quotas import caller_admit
 
 COLLECTION_ITEMS_PARAMETERS = tuple(p for p in GET_PARAMETERS if p != "collections")
 
@@ -49,11 +56,22 @@ def _collection(identifier: str) -> CollectionExtent:
     return extent
 
 
+def _visibility(request: HttpRequest) -> Q:
+    """What the caller may see, under the PRIP's rules: its credentials checked (401), its requests counted in the
+    requests-per-minute quota (429), anonymous only when RS_PRIP_ANONYMOUS_SEARCH allows it."""
+    try:
+        principal = caller_admit(request=request)
+    except (AccessError, QuotaExceeded) as exc:
+        raise StacError(exc.status, exc.code, str(exc), headers=exc.headers) from None
+    return visibility_q(visibility_filter(principal))
+
+
 def _features(request: HttpRequest, params: SearchParameters, *, collection: str | None = None
               ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of items (one SQL query, plus one for lineage when links are returned) and the next page's token."""
+    visibility = _visibility(request)
     try:
-        page = catalog_page(request=page_request(params, collection=collection))
+        page = catalog_page(request=replace(page_request(params, collection=collection), visibility=visibility))
     except InvalidSkipToken as exc:
         raise from_query_error(exc, parameter=PAGE_TOKEN) from None
     except QueryError as exc:
@@ -125,8 +143,10 @@ def collection_items(request: HttpRequest, collection: str) -> HttpResponse:
 
 @stac_endpoint("GET")
 def collection_item(request: HttpRequest, collection: str, item: str) -> HttpResponse:
+    visibility = _visibility(request)
     _collection(collection)
-    entries = [e for e in products_by_names(names=[item], with_attributes=True, with_assets=True)
+    entries = [e for e in products_by_names(names=[item], with_attributes=True, with_assets=True,
+                                            visibility=visibility)
                if item_collection(e) == collection]
     if not entries:
         raise not_found(f"No item {item!r} in collection {collection!r}")

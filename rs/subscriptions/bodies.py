@@ -60,8 +60,10 @@ def _text(data: dict[str, Any], name: str, *, limit: int) -> str | None:
     value = data.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or "\x00" in value:
+    if not isinstance(value, str):
         raise InvalidSubscription(f"{name} must be a string", target=name)
+    if "\x00" in value:
+        raise InvalidSubscription(f"{name} must not contain a NUL character", target=name)
     if len(value) > limit:
         raise InvalidSubscription(f"{name} is longer than {limit} characters", target=name)
     return value

@@ -28,8 +28,9 @@ STREAM_SLOT_RENEW_S = 30
 
 # Filters whose prefilter would name more (mission, product type) pairs than this are keyed as "any".
 MAX_PREFILTER_KEYS = 200
-# Owners' visibility scopes are memoised this long for matching (a rule change reaches notifications within it).
-VISIBILITY_MEMO_S = 60
+# Owners' visibility scopes are memoised this long for matching; a change of rights makes them stale at once (they
+# carry the rights version they were made under), so this only bounds how long an idle memo occupies the cache.
+VISIBILITY_MEMO_S = 600
 # SQLite allows 500 terms in one compound SELECT; the database fallback of matching stays well below.
 FALLBACK_UNION_CHUNK = 200
 

@@ -25,7 +25,7 @@ from django.db.models import CharField, Value
 
 from rs.access.choices import AuthMethod
 from rs.access.principals import Principal, roles_of
-from rs.access.selectors import visibility_filter
+from rs.access.selectors import rights_version_and_memos, visibility_filter
 from rs.access.visibility import VisibilityScope
 from rs.catalog.query.compiler import compile_filter
 from rs.catalog.query.errors import QueryError
@@ -163,21 +163,24 @@ def _visible(matched: list[Candidate], *, mission: str, product_type: str) -> li
 
 
 def owner_scopes(*, owner_ids: set[int]) -> dict[int, VisibilityScope | None]:
-    """What each owner may see (None: inactive or gone), memoised in the cache for VISIBILITY_MEMO_S: a product
-    matching hundreds of subscriptions costs one cache round trip, not one per owner (a rule change reaches the
-    notifications within that time)."""
+    """What each owner may see (None: inactive or gone), memoised in the cache: a product matching hundreds of
+    subscriptions costs one cache round trip, not one per owner. A memo holds only under the rights version it was
+    made with: a rule, group, activity or superuser change (rs.access.services.rights_changed) makes every memo
+    stale at once, so the next product is matched with the new rights; VISIBILITY_MEMO_S only bounds the memory."""
     keys = {owner: f"{CACHE_PREFIX}visibility:{owner}" for owner in owner_ids}
-    found = cache.get_many(list(keys.values()))
+    version, found = rights_version_and_memos(list(keys.values()))
     scopes: dict[int, VisibilityScope | None] = {}
     missing = []
     for owner, key in keys.items():
-        if key in found:
-            scopes[owner] = found[key] or None
+        memo = found.get(key)
+        if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == version:
+            scopes[owner] = memo[1] or None
         else:
             missing.append(owner)
     if missing:
         principals = owner_principals(owner_ids=missing)
         fresh = {owner: visibility_filter(principals[owner]) if owner in principals else None for owner in missing}
-        cache.set_many({keys[owner]: scope or False for owner, scope in fresh.items()}, timeout=VISIBILITY_MEMO_S)
+        cache.set_many({keys[owner]: (version, scope or False) for owner, scope in fresh.items()},
+                       timeout=VISIBILITY_MEMO_S)
         scopes.update(fresh)
     return scopes

@@ -145,3 +145,20 @@ class UserLimits(models.Model):
 
     def __str__(self) -> str:
         return f"limits of {self.user}" if self.user_id else "default limits"
+
+
+class DownloadUsage(models.Model):
+    """Bytes one downloader was charged on one UTC day. The byte quota is over a rolling period of days: admitting a
+    download sums at most `download_period_days` of these rows, a range of the (owner, day) index, so its cost does
+    not grow with the history. Rows older than every period are purged daily."""
+
+    # sha256 of Principal.owner_key: local users and users of external issuers alike, naming nobody
+    owner = models.CharField(max_length=64)
+    day = models.DateField()
+    bytes = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "day"], name="download_usage_owner_day")]
+
+    def __str__(self) -> str:
+        return f"{self.owner[:8]}… {self.day}: {self.bytes} bytes"

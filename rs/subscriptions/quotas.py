@@ -1,15 +1,22 @@
-"""Per-user quotas of the PRIP (prip-odata.md §18): requests per minute, bytes downloaded per period and concurrent
-downloads. Counters live in the Django cache (Redis in the full deployment, files in the embedded default) so that
-every web process sees the same numbers; each check is an atomic add/incr with an expiry, never a read-modify-write.
+"""Per-user quotas of the PRIP (prip-odata.md §18): requests per minute, bytes downloaded over a rolling period and
+concurrent downloads.
 
-* Requests: a counter per user and clock minute.
-* Bytes: a counter per user and period (fixed windows of `download_period_days` from the epoch, an approximation of
-  CDSE's rolling 30 days). A redirect is charged the product's ContentLength (or the Range asked for) when it is
-  answered, since the bytes then flow from S3 without us. A streamed download is charged the same at its start and
-  refunded what it did not send if the client goes away.
-* Concurrent downloads: N slot keys per user, taken with `add` (atomic "set if absent") and an expiry. A stream holds
-  its slot while bytes flow (renewed every STREAM_SLOT_RENEW_S) and frees it when it ends or is abandoned; a redirect
-  holds one for the time the transfer would take at CDSE's per-connection rate, then it expires by itself.
+* Requests: a counter per user and clock minute in the Django cache (Redis in the full deployment, files in the
+  embedded default), shared by every web process; an atomic add/incr with an expiry, never a read-modify-write.
+  Every authenticated OData request is counted (searches, downloads, subscriptions), anonymous ones are not.
+* Bytes: like CDSE's "12 TB per rolling 30 days", the bytes charged over the last `download_period_days` UTC days
+  (today included), kept in the database (a month of usage must survive a cache eviction or restart) as one
+  DownloadUsage bucket per user and day: admitting a download is one UPDATE of today's bucket and one read of at most
+  `download_period_days` rows by the (owner, day) index, whatever the history. Charging first and checking after
+  means two racing downloads can both be refused, never both admitted beyond the quota. Bytes leave the window at
+  the UTC midnight that ends their day's period; Retry-After says when enough will have left. A redirect is charged
+  the product's ContentLength (or the Range asked for) when it is answered, since the bytes then flow from S3
+  without us. A streamed download is charged the same at its start and refunded what it did not send if the client
+  goes away.
+* Concurrent downloads: N slot keys per user in the cache, taken with `add` (atomic "set if absent") and an expiry.
+  A stream holds its slot while bytes flow (renewed every STREAM_SLOT_RENEW_S) and frees it when it ends or is
+  abandoned; a redirect holds one for the time the transfer would take at CDSE's per-connection rate, then it
+  expires by itself.
 
     request_admit(principal=p)                              # QuotaExceeded → 429 + Retry-After
     ticket = download_admit(principal=p, size=n, hold_s=30)
@@ -18,16 +25,19 @@ every web process sees the same numbers; each check is an atomic add/incr with a
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
+from django.http import HttpRequest
 
+from rs.access.authentication import search_principal
 from rs.access.principals import Principal
+from rs.subscriptions import selectors, services
 from rs.subscriptions.constants import CACHE_PREFIX, MAX_CONCURRENT_DOWNLOADS, STREAM_SLOT_LEASE_S
 from rs.subscriptions.errors import QuotaExceeded
 from rs.subscriptions.limits import limits_for
@@ -38,19 +48,24 @@ def _owner(principal: Principal) -> str:
     return hashlib.sha256(principal.owner_key.encode()).hexdigest()[:24]
 
 
+def usage_owner(principal: Principal) -> str:
+    """The DownloadUsage.owner of a principal."""
+    return hashlib.sha256(principal.owner_key.encode()).hexdigest()
+
+
 def _incr(key: str, delta: int, *, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
+    """Atomically add `delta` to a counter that expires `timeout` s after its creation: one increment once the key
+    exists (the common case), an atomic add to create it."""
     try:
         return int(cache.incr(key, delta))
-    except ValueError:  # expired between add and incr
+    except ValueError:  # absent: the first of its window
+        if cache.add(key, delta, timeout=timeout):
+            return delta
+    try:  # another process created it in between
+        return int(cache.incr(key, delta))
+    except ValueError:  # and it expired at once
         cache.set(key, delta, timeout=timeout)
         return delta
-
-
-def _decr(key: str, delta: int) -> None:
-    if delta > 0:
-        with contextlib.suppress(ValueError):  # the window is over: nothing to give back
-            cache.decr(key, delta)
 
 
 def request_admit(*, principal: Principal, now: float | None = None) -> None:
@@ -66,11 +81,22 @@ def request_admit(*, principal: Principal, now: float | None = None) -> None:
                             retry_after_s=math.ceil((minute + 1) * 60 - now))
 
 
+def caller_admit(*, request: HttpRequest) -> Principal | None:
+    """The caller of a catalogue read (None: anonymous, when RS_PRIP_ANONYMOUS_SEARCH allows it), counted against
+    its requests per minute. AccessError (401 for a bad or missing credential, never anonymous) or QuotaExceeded
+    (429) otherwise: each interface answers them in its own error format."""
+    principal = search_principal(request)
+    if principal is not None:
+        request_admit(principal=principal)
+    return principal
+
+
 @dataclass
 class DownloadTicket:
-    """What one admitted download holds: bytes charged to a window, and a slot."""
+    """What one admitted download holds: bytes charged to a day's bucket, and a slot."""
 
-    bytes_key: str | None
+    usage_owner: str | None
+    usage_day: date | None
     charged: int
     slot_key: str | None
     slot_value: str
@@ -87,36 +113,61 @@ class DownloadTicket:
         self.slot_key = None
 
     def refund(self, unsent: int) -> None:
-        """Give back the bytes a download was charged but did not send."""
-        if self.bytes_key is not None:
-            _decr(self.bytes_key, min(unsent, self.charged))
-            self.charged -= min(unsent, self.charged)
+        """Give back the bytes a download was charged but did not send (to the day it was charged on)."""
+        given_back = min(max(unsent, 0), self.charged)
+        if given_back and self.usage_owner is not None and self.usage_day is not None:
+            services.download_usage_add(owner=self.usage_owner, day=self.usage_day, delta=-given_back)
+            self.charged -= given_back
 
 
 def _slot_value(token: str, hold_s: int) -> str:
     return f"{token}|{time.time() + hold_s:.3f}"
 
 
+def _bytes_retry_after(buckets: list[tuple[date, int]], *, size: int, limit: int, period_days: int,
+                       now: float) -> int:
+    """Seconds until the buckets (without this download) leaving the window make room for `size`; the whole period
+    if `size` alone is beyond the quota (retrying will not help, and the message says so)."""
+    used = sum(amount for _, amount in buckets)
+    if size <= limit:
+        for day, amount in buckets:
+            used -= amount
+            if used + size <= limit:
+                leaves = datetime.combine(day + timedelta(days=period_days), datetime.min.time(), tzinfo=UTC)
+                return math.ceil(leaves.timestamp() - now)
+    return period_days * 86400
+
+
+def _bytes_charge(ticket: DownloadTicket, *, owner: str, size: int, limit: int, period_days: int, now: float) -> None:
+    today = datetime.fromtimestamp(now, tz=UTC).date()
+    services.download_usage_add(owner=owner, day=today, delta=size)
+    ticket.usage_owner, ticket.usage_day, ticket.charged = owner, today, size
+    buckets = selectors.download_usage_since(owner=owner, since=today - timedelta(days=period_days - 1))
+    used = sum(amount for _, amount in buckets)
+    if used <= limit:
+        return
+    ticket.refund(size)
+    before = [(day, amount - size if day == today else amount) for day, amount in buckets]
+    retry_after = _bytes_retry_after(before, size=size, limit=limit, period_days=period_days, now=now)
+    if size > limit:
+        raise QuotaExceeded(f"The product ({size} bytes) is larger than the whole download quota of {limit} bytes "
+                            f"per {period_days} days.", retry_after_s=retry_after)
+    raise QuotaExceeded(f"The download quota of {limit} bytes per {period_days} days is used up ({used - size} bytes "
+                        f"used in the last {period_days} days, {size} asked).", retry_after_s=retry_after)
+
+
 def download_admit(*, principal: Principal, size: int, hold_s: int, now: float | None = None) -> DownloadTicket:
     """Charge `size` bytes and take a download slot for `hold_s` seconds, or raise QuotaExceeded (nothing held)."""
     limits = limits_for(user_id=principal.user_id)
     now = time.time() if now is None else now
-    owner = _owner(principal)
-    ticket = DownloadTicket(bytes_key=None, charged=0, slot_key=None, slot_value="")
+    ticket = DownloadTicket(usage_owner=None, usage_day=None, charged=0, slot_key=None, slot_value="")
     if limits.download_bytes is not None:
-        period = limits.download_period_s
-        window = int(now // period)
-        ticket.bytes_key = f"{CACHE_PREFIX}bytes:{owner}:{window}"
-        used = _incr(ticket.bytes_key, size, timeout=period + 60)
-        ticket.charged = size
-        if used > limits.download_bytes:
-            ticket.refund(size)
-            raise QuotaExceeded(
-                f"The download quota of {limits.download_bytes} bytes per {period // 86400} days is used up "
-                f"({used - size} bytes used, {size} asked).", retry_after_s=math.ceil((window + 1) * period - now))
+        _bytes_charge(ticket, owner=usage_owner(principal), size=size, limit=limits.download_bytes,
+                      period_days=limits.download_period_s // 86400, now=now)
     if limits.concurrent_downloads is not None:
         try:
-            ticket.slot_key, ticket.slot_value = _slot_take(owner, limits.concurrent_downloads, hold_s, now)
+            ticket.slot_key, ticket.slot_value = _slot_take(_owner(principal), limits.concurrent_downloads, hold_s,
+                                                            now)
         except QuotaExceeded:
             ticket.refund(size)
             raise
@@ -136,3 +187,9 @@ def _slot_take(owner: str, count: int, hold_s: int, now: float) -> tuple[str, st
     ends = [float(v.partition("|")[2] or 0) for v in cache.get_many(keys).values() if isinstance(v, str)]
     wait = math.ceil(min(ends, default=now + 1) - now)
     raise QuotaExceeded(f"{count} downloads are already running (the maximum at a time).", retry_after_s=wait)
+
+
+def download_usage_expire(*, now: float | None = None) -> int:
+    """Remove the byte buckets that no user's period reaches any more (daily task); the number removed."""
+    today = datetime.fromtimestamp(time.time() if now is None else now, tz=UTC).date()
+    return services.download_usage_purge(before=today - timedelta(days=selectors.download_period_days_longest()))

@@ -6,9 +6,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 
 from rs.catalog.query.filter_parser import parse_filter
 from rs.catalog.query.properties import Entity
@@ -17,7 +20,7 @@ from rs.subscriptions.bodies import SubscriptionChanges, SubscriptionRequest
 from rs.subscriptions.choices import SubscriptionEvent, SubscriptionStatus
 from rs.subscriptions.errors import InvalidSubscription, LimitReached, SubscriptionNotFound
 from rs.subscriptions.limits import Limits, limits_changed, limits_for
-from rs.subscriptions.models import Notification, Subscription, SubscriptionKey, UserLimits
+from rs.subscriptions.models import DownloadUsage, Notification, Subscription, SubscriptionKey, UserLimits
 from rs.subscriptions.prefilter import keys_of
 from rs.subscriptions.sealing import seal
 
@@ -152,3 +155,21 @@ def limits_delete(*, limits: UserLimits) -> None:
     with transaction.atomic():
         limits.delete()
         transaction.on_commit(limits_changed)
+
+
+def download_usage_add(*, owner: str, day: date, delta: int) -> None:
+    """Add `delta` bytes to the owner's bucket of `day` (negative: give back, never below 0). One UPDATE in the
+    steady state; the day's first download creates the row (a racing creator's row is updated instead)."""
+    bucket = DownloadUsage.objects.filter(owner=owner, day=day)
+    if bucket.update(bytes=Greatest(F("bytes") + delta, 0)):
+        return
+    try:
+        with transaction.atomic():
+            DownloadUsage.objects.create(owner=owner, day=day, bytes=max(delta, 0))
+    except IntegrityError:
+        bucket.update(bytes=Greatest(F("bytes") + delta, 0))
+
+
+def download_usage_purge(*, before: date) -> int:
+    """Remove the buckets older than `before` (outside every period); the number removed."""
+    return DownloadUsage.objects.filter(day__lt=before).delete()[0]

@@ -26,3 +26,10 @@ def payloads_strip_task() -> int:
     from rs.subscriptions.delivery import payloads_strip
 
     return payloads_strip()
+
+
+@shared_task
+def download_usage_expire_task() -> int:
+    from rs.subscriptions.quotas import download_usage_expire
+
+    return download_usage_expire()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.db.models.functions import AsWKB
 from django.db import connection
-from django.db.models import Aggregate, Case, JSONField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Aggregate, Case, JSONField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import JSONObject
 
 from rs.catalog import selectors as catalog_selectors
@@ -36,6 +36,8 @@ class PageRequest:
     count: bool = False
     with_attributes: bool = False
     with_assets: bool = False
+    # What the reader may see (rs.access.selectors.visibility_q): ANDed with the filter; Q() = everything
+    visibility: Q = field(default_factory=Q)
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,11 @@ def _entries(rows: Sequence[Product | DeletedProduct], *, attributes: bool, asse
     ]
 
 
-def catalog_count(*, entity: Entity, filter: Node | None) -> int:
-    """Exact count of the filter (one query); it walks every matching row, so it grows with the result."""
-    return catalog_queryset(entity).filter(compile_filter(filter, entity=entity, convention=name_convention())).count()
+def catalog_count(*, entity: Entity, filter: Node | None, visibility: Q | None = None) -> int:
+    """Exact count of the filter among what `visibility` shows (one query); it walks every matching row, so it
+    grows with the result."""
+    condition = compile_filter(filter, entity=entity, convention=name_convention())
+    return catalog_queryset(entity).filter(condition, visibility or Q()).count()
 
 
 def catalog_page(*, request: PageRequest) -> Page:
@@ -120,7 +124,8 @@ def catalog_page(*, request: PageRequest) -> Page:
     if request.skiptoken is not None:
         keyset = skiptoken_decode(request.skiptoken, fingerprint=fingerprint,
                                   kinds=[properties[key.property].kind for key in order])
-    filtered = catalog_queryset(entity).filter(compile_filter(request.filter, entity=entity, convention=convention))
+    filtered = catalog_queryset(entity).filter(compile_filter(request.filter, entity=entity, convention=convention),
+                                               request.visibility)
     count = filtered.count() if request.count else None
     if request.top == 0:
         return Page(entries=[], count=count, next_offset=None, next_skiptoken=None)
@@ -158,20 +163,20 @@ def catalog_page(*, request: PageRequest) -> Page:
 
 
 def catalog_entry(*, entity: Entity, entry_id: uuid.UUID, with_attributes: bool = False,
-                  with_assets: bool = False) -> CatalogEntry | None:
+                  with_assets: bool = False, visibility: Q | None = None) -> CatalogEntry | None:
     """One visible product (or deleted product) by Id, with its expansions, in one query; None if not visible."""
     if entity is Entity.PRODUCTS:
-        qs = _with_expansions(_entry_columns(catalog_selectors.products_published().filter(pk=entry_id)),
-                              attributes=with_attributes, assets=with_assets)
+        published = catalog_selectors.products_published().filter(visibility or Q(), pk=entry_id)
+        qs = _with_expansions(_entry_columns(published), attributes=with_attributes, assets=with_assets)
         rows: list[Product | DeletedProduct] = list(qs[:1])
     else:
-        rows = list(_entry_columns(catalog_queryset(entity).filter(pk=entry_id))[:1])
+        rows = list(_entry_columns(catalog_queryset(entity).filter(visibility or Q(), pk=entry_id))[:1])
     entries = _entries(rows, attributes=with_attributes, assets=with_assets)
     return entries[0] if entries else None
 
 
-def products_by_names(*, names: Sequence[str], with_attributes: bool = False,
-                      with_assets: bool = False) -> list[CatalogEntry]:
+def products_by_names(*, names: Sequence[str], with_attributes: bool = False, with_assets: bool = False,
+                      visibility: Q | None = None) -> list[CatalogEntry]:
     """OData.CSC.FilterList: the visible products among `names`, in the order of `names`; unknown names skipped."""
     unique = list(dict.fromkeys(names))
     if not unique:
@@ -181,7 +186,7 @@ def products_by_names(*, names: Sequence[str], with_attributes: bool = False,
     name = delivered_file_name_expression() if convention == "prip" else "name"
     position = Case(*[When(**{"odata_name" if convention == "prip" else "name": n}, then=Value(i))
                       for i, n in enumerate(unique)])
-    qs = catalog_selectors.products_published().filter(condition)
+    qs = catalog_selectors.products_published().filter(condition, visibility or Q())
     if convention == "prip":
         qs = qs.annotate(odata_name=name)
     qs = _with_expansions(_entry_columns(qs).order_by(position, "id"), attributes=with_attributes,

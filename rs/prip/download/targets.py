@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rs.access.principals import Principal
 from rs.access.selectors import download_allowed
+from rs.catalog import selectors as catalog
 from rs.catalog.choices import AssetType
-from rs.catalog.models import DeletedProduct, ProductAsset
-from rs.catalog.selectors import products_published
 from rs.errors import DomainError, NotFound
 from rs.prip.odata.serializers import timestamp
+
+if TYPE_CHECKING:
+    from rs.catalog.models import ProductAsset
 
 
 @dataclass(frozen=True)
@@ -43,14 +46,12 @@ def _filename(key: str) -> str:
 
 
 def product_target(*, principal: Principal, product_id: uuid.UUID) -> DownloadTarget:
-    row = (products_published().filter(pk=product_id)
-           .values("name", "mission", "product_type", "storage_key", "content_length", "content_type", "md5",
-                   "online", "eviction_date").first())
+    row = catalog.product_download_facts(product_id=product_id)
     if row is None or not download_allowed(principal, _Mission(row["mission"], row["product_type"])):
         raise NotFound(f"No product with Id {product_id}")
     if not row["online"] or not row["storage_key"]:
         # the DeletedProduct says when it really went; the EvictionDate is when it was due
-        evicted_at = DeletedProduct.objects.filter(pk=product_id).values_list("deletion_date", flat=True).first()
+        evicted_at = catalog.product_deletion_date(product_id=product_id)
         when = timestamp(evicted_at or row["eviction_date"])
         if when is None:
             raise ProductOffline(f"Product {row['name']} is offline: it has no stored object.")
@@ -68,12 +69,10 @@ def _asset_target(principal: Principal, asset: ProductAsset | None, missing: str
 
 
 def quicklook_target(*, principal: Principal, product_id: uuid.UUID, image: str) -> DownloadTarget:
-    asset = (ProductAsset.objects.filter(product__in=products_published(), product_id=product_id,
-                                         type=AssetType.QUICKLOOK, name=image)
-             .select_related("product").first())
+    asset = catalog.published_asset_by_name(product_id=product_id, asset_type=AssetType.QUICKLOOK, name=image)
     return _asset_target(principal, asset, f"No quicklook {image!r} of product {product_id}")
 
 
 def asset_target(*, principal: Principal, asset_id: uuid.UUID) -> DownloadTarget:
-    asset = ProductAsset.objects.filter(product__in=products_published(), pk=asset_id).select_related("product").first()
+    asset = catalog.published_asset_get(asset_id=asset_id)
     return _asset_target(principal, asset, f"No asset with Id {asset_id}")

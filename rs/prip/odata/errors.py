@@ -118,7 +118,11 @@ def odata_endpoint(*methods: str) -> Callable[[View], View]:
             except NotFound as exc:
                 return not_found(str(exc)).response()
             except DomainError as exc:
-                return ODataError(400, "InvalidRequest", str(exc)).response()
+                # a typed refusal keeps its status and headers (e.g. 401 + WWW-Authenticate, 429 + Retry-After)
+                status = exc.status if 400 <= exc.status < 500 else 400
+                headers = getattr(exc, "headers", None)
+                return ODataError(status, "InvalidRequest" if status == 400 else exc.code, str(exc),
+                                  headers=headers if isinstance(headers, dict) else None).response()
             except (OperationalError, InterfaceError):
                 logger.exception("database unavailable for %s", request.path)
                 return ODataError(503, "ServiceUnavailable", "The catalogue is temporarily unavailable",

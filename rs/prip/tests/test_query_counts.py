@@ -1,13 +1,26 @@
-"""One SQL query per page whatever is expanded, plus one for $count (house style §15)."""
+"""One SQL query per page whatever is expanded, plus one for $count (house style §15). The visibility rules and the
+user limits are read from the Django cache in the steady state: each test warms it first."""
 
 from __future__ import annotations
 
 import pytest
 
+from rs.access.selectors import visibility_filter
 from rs.catalog import services
 from rs.prip.tests.requests import ROOT
+from rs.subscriptions.tests.support import (  # noqa: F401 - fixtures
+    alice_fixture,
+    bearer,
+    fast_passwords_fixture,
+    public_client_fixture,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _rules_cached(db):
+    visibility_filter(None)
 
 FILTER = ("$filter=Collection/Name%20eq%20'SENTINEL-1'%20and%20Attributes/OData.CSC.StringAttribute/any(att:att/"
           "Name%20eq%20'productType'%20and%20att/Value%20eq%20'GRD')%20and%20OData.CSC.Intersects(area=geography"
@@ -57,3 +70,12 @@ def test_the_page_query_does_not_grow_with_the_number_of_attributes(client, cata
     with django_assert_num_queries(1):
         page = client.get(f"{ROOT}/Products?$top=100&$expand=Attributes").json()
     assert max(len(item["Attributes"]) for item in page["value"]) == 49
+
+
+def test_an_authenticated_search_costs_the_same_one_query(client, catalog, alice, public_client,
+                                                          django_assert_num_queries):
+    headers = bearer(alice)
+    assert client.get(f"{ROOT}/Products?$top=1", **headers).status_code == 200  # the user's limits now cached
+    with django_assert_num_queries(1):
+        response = client.get(f"{ROOT}/Products?$top=100&$expand=Attributes", **headers)
+    assert len(response.json()["value"]) == 10

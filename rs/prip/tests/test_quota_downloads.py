@@ -107,13 +107,69 @@ def test_the_byte_quota_charges_a_stream_and_refunds_what_an_abandoned_one_did_n
     status, code, retry_after = refusal(third)
     assert (status, code) == (429, "TooManyRequests") and 1 <= retry_after <= 30 * 86400
     assert json.loads(third.content)["error"]["message"] == (
-        f"The download quota of {len(DATA) + MIB + 100} bytes per 30 days is used up ({MIB + len(DATA)} bytes used, "
-        f"{len(DATA)} asked).")
+        f"The download quota of {len(DATA) + MIB + 100} bytes per 30 days is used up ({MIB + len(DATA)} bytes used "
+        f"in the last 30 days, {len(DATA)} asked).")
     # HEAD and quicklooks are not charged
     quicklook_add(stored.product, b"\xff\xd8\xff" + b"q" * 100)
     assert client.head(url(stored), **bearer(alice)).status_code == 200
     assert client.get(f"/odata/v1/Products({stored.product.id})/Quicklooks('quick-look.jpg')/$value",
                       **bearer(alice)).status_code == 200
+
+
+DAY = 86400.0
+T0 = 1_717_200_000.0 - 1_717_200_000.0 % DAY + 3600  # 2024-06-01T01:00Z
+
+
+def test_the_byte_quota_is_over_a_rolling_period_of_days(alice, public_client, rf, limits):
+    from rs.subscriptions.errors import QuotaExceeded
+    from rs.subscriptions.quotas import download_admit
+
+    limits(alice, download_bytes=100, download_period_days=30, concurrent_downloads=None)
+    principal = authenticate_request(rf.get("/", **bearer(alice)))
+    download_admit(principal=principal, size=60, hold_s=1, now=T0)  # day 0
+    download_admit(principal=principal, size=30, hold_s=1, now=T0 + 10 * DAY)  # day 10
+    with pytest.raises(QuotaExceeded) as refused:  # day 20: 90 used in the last 30 days
+        download_admit(principal=principal, size=20, hold_s=1, now=T0 + 20 * DAY + 7200)
+    # day 0's 60 bytes leave the window at the midnight that starts day 30
+    assert refused.value.retry_after_s == 10 * DAY - 3 * 3600
+    assert str(refused.value) == ("The download quota of 100 bytes per 30 days is used up (90 bytes used in the last "
+                                  "30 days, 20 asked).")
+    with pytest.raises(QuotaExceeded):  # the last second of day 29: still inside
+        download_admit(principal=principal, size=20, hold_s=1, now=T0 - 3600 + 30 * DAY - 1)
+    download_admit(principal=principal, size=20, hold_s=1, now=T0 + 30 * DAY)  # day 30: 30 + 20
+    with pytest.raises(QuotaExceeded) as refused:  # day 39: 50 used, 60 asked; day 10's 30 leave on day 40
+        download_admit(principal=principal, size=60, hold_s=1, now=T0 + 39 * DAY)
+    assert refused.value.retry_after_s == DAY - 3600
+    download_admit(principal=principal, size=60, hold_s=1, now=T0 + 40 * DAY)
+    with pytest.raises(QuotaExceeded) as too_big:
+        download_admit(principal=principal, size=101, hold_s=1, now=T0 + 400 * DAY)
+    assert str(too_big.value) == ("The product (101 bytes) is larger than the whole download quota of 100 bytes per "
+                                  "30 days.")
+    assert too_big.value.retry_after_s == 30 * DAY
+
+
+def test_a_download_admission_reads_only_the_buckets_of_its_period(alice, public_client, rf, limits,
+                                                                   django_assert_num_queries):
+    from datetime import date, timedelta
+
+    from rs.subscriptions.models import DownloadUsage
+    from rs.subscriptions.quotas import download_admit, download_usage_expire, usage_owner
+    from rs.subscriptions.selectors import download_usage_since
+
+    limits(alice, download_bytes=10**12, download_period_days=7, concurrent_downloads=None)
+    principal = authenticate_request(rf.get("/", **bearer(alice)))
+    owner = usage_owner(principal)
+    today = date(2024, 6, 1)
+    DownloadUsage.objects.bulk_create(DownloadUsage(owner=owner, day=today - timedelta(days=n), bytes=1000)
+                                      for n in range(1, 731))  # two years of history
+    download_admit(principal=principal, size=1, hold_s=1, now=T0)  # the limits are now cached
+    with django_assert_num_queries(2):  # today's UPDATE, then the period's SUM rows
+        download_admit(principal=principal, size=5, hold_s=1, now=T0)
+    assert download_usage_since(owner=owner, since=today - timedelta(days=6)) == [
+        *((today - timedelta(days=n), 1000) for n in range(6, 0, -1)), (today, 6)]
+    # the daily task drops what no period reaches any more (the longest period: the default 30 days)
+    assert download_usage_expire(now=T0) == 730 - 30
+    assert DownloadUsage.objects.filter(owner=owner).count() == 31
 
 
 def test_a_stream_holds_its_slot_until_it_ends(client, rf, alice, public_client, stored, limits):
@@ -152,6 +208,30 @@ def test_an_s3_redirect_takes_a_slot_for_the_time_of_the_transfer(client, alice,
     assert client.get(url(stored), **bearer(alice)).status_code == 307
     status, _, retry_after = refusal(client.get(url(stored), **bearer(alice)))
     assert status == 429 and 1 <= retry_after <= 5  # 1000 bytes at 20 MB/s: the 5 s minimum
+
+
+@pytest.mark.skipif(settings.RS_STORAGE != "s3", reason="redirects need S3 storage")
+def test_an_s3_redirect_is_charged_its_content_length_or_its_range_when_answered(client, rf, alice, public_client,
+                                                                                 limits):
+    from rs.subscriptions.quotas import usage_owner
+    from rs.subscriptions.selectors import download_usage_since
+
+    limits(alice, download_bytes=2500, download_period_days=30, concurrent_downloads=None)
+    stored = stored_product("S1A_IW_GRDH_1SDV_CHARGED.SAFE", b"c" * 1000)
+    headers = bearer(alice)
+    assert client.get(url(stored), **headers).status_code == 307  # 1000
+    assert client.get(url(stored), HTTP_RANGE="bytes=0-99", **headers).status_code == 307  # 100
+    assert client.head(url(stored), **headers).status_code == 200  # nothing
+    assert client.get(url(stored), **headers).status_code == 307  # 1000
+    owner = usage_owner(authenticate_request(rf.get("/", **headers)))
+    assert [amount for _, amount in download_usage_since(owner=owner, since=stored.product.created_at.date())] == [
+        2100]
+    refused = client.get(url(stored), **headers)
+    assert refusal(refused)[:2] == (429, "TooManyRequests")
+    assert json.loads(refused.content)["error"]["message"] == (
+        "The download quota of 2500 bytes per 30 days is used up (2100 bytes used in the last 30 days, 1000 asked).")
+    # the refused one was given back: a range that fits still passes
+    assert client.get(url(stored), HTTP_RANGE="bytes=0-399", **headers).status_code == 307
 
 
 def test_limits_come_from_the_default_row_and_a_users_row_overrides_field_by_field(alice, bob, limits):

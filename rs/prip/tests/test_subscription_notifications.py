@@ -222,3 +222,50 @@ def test_matching_costs_the_same_few_queries_for_five_or_fifty_subscribers(clien
     from rs.subscriptions.models import Notification
 
     assert Notification.objects.count() == 55
+
+
+def test_a_change_of_rights_applies_to_the_next_product_at_once(client, alice, bob, pull,
+                                                               django_capture_on_commit_callbacks):
+    """The owners' scopes are memoised for matching, but a rule, group or activity change makes the memo stale."""
+    from django.contrib.auth.models import Group
+
+    theirs = subscribe(client, bob)
+
+    def bobs_count() -> int:
+        events_deliver()
+        return len(read(client, bob, theirs).json())
+
+    register("S1A_IW_SLC__1SDV_R1.SAFE")
+    assert bobs_count() == 1  # bob's scope is now memoised
+    with django_capture_on_commit_callbacks(execute=True):
+        denied = access_services.visibility_rule_save(rule=VisibilityRule(user=bob, mission="S1", allow=False))
+    register("S1A_IW_SLC__1SDV_R2.SAFE", start=START + timedelta(hours=1))
+    assert bobs_count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        access_services.visibility_rule_delete(rule=denied)
+    register("S1A_IW_SLC__1SDV_R3.SAFE", start=START + timedelta(hours=2))
+    assert bobs_count() == 2
+    # a group rule reaches bob when the admin adds him to the group, and leaves him when removed
+    restricted = Group.objects.create(name="restricted")
+    with django_capture_on_commit_callbacks(execute=True):
+        access_services.visibility_rule_save(rule=VisibilityRule(group=restricted, mission="S1", allow=False))
+    register("S1A_IW_SLC__1SDV_R4.SAFE", start=START + timedelta(hours=3))
+    assert bobs_count() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        bob.groups.add(restricted)
+    register("S1A_IW_SLC__1SDV_R5.SAFE", start=START + timedelta(hours=4))
+    assert bobs_count() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        bob.groups.remove(restricted)
+    register("S1A_IW_SLC__1SDV_R6.SAFE", start=START + timedelta(hours=5))
+    assert bobs_count() == 4
+    # a deactivated owner is notified of nothing from the next product on (alice, untouched, of everything)
+    with django_capture_on_commit_callbacks(execute=True):
+        bob.is_active = False
+        bob.save()
+    register("S1A_IW_SLC__1SDV_R7.SAFE", start=START + timedelta(hours=6))
+    events_deliver()
+    from rs.subscriptions.models import Notification
+
+    assert Notification.objects.filter(subscription_id=theirs).count() == 4
+    assert len(read(client, alice, pull).json()) == 7
