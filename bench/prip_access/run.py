@@ -203,12 +203,13 @@ def redirect_phase(requests: int, report: list[str]) -> None:
     item = product("S1A_BENCH_REDIRECT.SAFE", key=stored.key, size=stored.size, md5=stored.md5,
                    start=datetime(2024, 6, 1, tzinfo=UTC))
     users, client_row = bench_users(max(50, (200 + requests) // 3))
+    byte_quota_users = byte_quota_split(users)
     port = free_port()
     server = gunicorn(port, {})
+    samples: dict[bool, list[float]] = {True: [], False: []}
     try:
         headers = [{"Authorization": f"Bearer {token(user, client_row, port)}"} for user in users]
         connection = client(port)
-        samples = []
         for i in range(200 + requests):
             started = time.perf_counter()
             connection.request("GET", f"/odata/v1/Products({item.id})/$value", headers=headers[i % len(headers)])
@@ -218,17 +219,38 @@ def redirect_phase(requests: int, report: list[str]) -> None:
             if answer.status != 307:
                 sys.exit(f"redirect answered {answer.status}: {body[:300]!r}")
             if i >= 200:
-                samples.append(elapsed)
+                samples[users[i % len(users)].pk in byte_quota_users].append(elapsed)
         connection.close()
     finally:
         stop(server)
-    p50, p95, p99 = (percentile(samples, q) for q in (0.5, 0.95, 0.99))
     report += ["## 1. Redirect answer (S3: 307 to a presigned URL)", "",
                f"{requests} sequential GETs on one keep-alive connection after 200 warm-up ones, going round "
                f"{len(users)} users (4 concurrent downloads each, CDSE's limit); authentication (Bearer), "
-               "request/byte/concurrency quotas (Redis), one catalogue query, presigning. Target p95 ≤ 10 ms.",
-               "", "| p50 ms | p95 ms | p99 ms | max ms | meets target |", "|---:|---:|---:|---:|---|",
-               f"| {p50:.2f} | {p95:.2f} | {p99:.2f} | {max(samples):.2f} | {'yes' if p95 <= 10 else 'NO'} |", ""]
+               "request and concurrency quotas (Redis), one catalogue query, presigning; every other user also "
+               "has a byte quota (rolling period: the database transaction charging today's bucket and reading the "
+               "period's). Target p95 ≤ 10 ms.", "",
+               "| users | p50 ms | p95 ms | p99 ms | max ms | meets target |", "|---|---:|---:|---:|---:|---|"]
+    for quota, values in ((True, samples[True]), (False, samples[False])):
+        p50, p95, p99 = (percentile(values, q) for q in (0.5, 0.95, 0.99))
+        report.append(f"| {'with' if quota else 'without'} a byte quota | {p50:.2f} | {p95:.2f} | {p99:.2f} | "
+                      f"{max(values):.2f} | {'yes' if p95 <= 10 else 'NO'} |")
+    report.append("")
+
+
+def byte_quota_split(users: list[Any]) -> set[int]:
+    """No byte quota by default; every other user gets one (large): the ids of those."""
+    from rs.subscriptions import services
+    from rs.subscriptions.models import UserLimits
+
+    default = UserLimits.objects.get(user__isnull=True)
+    default.download_bytes = None
+    services.limits_save(limits=default)
+    chosen = users[::2]
+    for user in chosen:
+        row = UserLimits.objects.filter(user=user).first() or UserLimits(user=user)
+        row.download_bytes = 10**15
+        services.limits_save(limits=row)
+    return {user.pk for user in chosen}
 
 
 # --- 2. streamed download ---------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ The three callers alternate request by request, so the machine's load weighs on 
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -107,7 +106,7 @@ def search_phase(products: int, requests: int, report: list[str], *, helpers: An
     finally:
         helpers.stop(server)
     admit_us, visibility_us = in_process([*users, restricted], 5000)
-    anonymous_p50 = statistics.median(samples["anonymous"])
+    anonymous_p50 = helpers.percentile(samples["anonymous"], 0.5)
     report += [f"## 4. Search admission ({products} products, through gunicorn)", "",
                f"`GET {QUERY}`, {requests} times per caller after {warm_up} warm-up rounds, the three callers "
                "alternating on one keep-alive connection. Anonymous: the query alone (not counted, rules for "

@@ -61,7 +61,8 @@ def _entry_payload(entry: CatalogEntry, options: QueryOptions, *, root: str, ent
 def service_root(request: HttpRequest) -> HttpResponse:
     caller_admit(request)
     root = service_root_url(request)
-    sets = [{"name": name, "kind": "EntitySet", "url": name} for name in ("Products", "DeletedProducts", "Attributes")]
+    sets = [{"name": name, "kind": "EntitySet", "url": name}
+            for name in ("Products", "DeletedProducts", "Attributes", "Subscriptions")]
     return json_response({"@odata.context": f"{root}/$metadata", "value": sets})
 
 

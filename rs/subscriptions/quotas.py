@@ -6,9 +6,10 @@ concurrent downloads.
   Every authenticated OData request is counted (searches, downloads, subscriptions), anonymous ones are not.
 * Bytes: like CDSE's "12 TB per rolling 30 days", the bytes charged over the last `download_period_days` UTC days
   (today included), kept in the database (a month of usage must survive a cache eviction or restart) as one
-  DownloadUsage bucket per user and day: admitting a download is one UPDATE of today's bucket and one read of at most
-  `download_period_days` rows by the (owner, day) index, whatever the history. Charging first and checking after
-  means two racing downloads can both be refused, never both admitted beyond the quota. Bytes leave the window at
+  DownloadUsage bucket per user and day: admitting a download is one transaction — an UPDATE of today's bucket and a
+  read of at most `download_period_days` rows by the (owner, day) index, whatever the history — whose commit does
+  not wait for the disk. Charging first and checking after, with today's row locked in between, means two racing
+  downloads can both be refused, never both admitted beyond the quota. Bytes leave the window at
   the UTC midnight that ends their day's period; Retry-After says when enough will have left. A redirect is charged
   the product's ContentLength (or the Range asked for) when it is answered, since the bytes then flow from S3
   without us. A streamed download is charged the same at its start and refunded what it did not send if the client
@@ -140,9 +141,9 @@ def _bytes_retry_after(buckets: list[tuple[date, int]], *, size: int, limit: int
 
 def _bytes_charge(ticket: DownloadTicket, *, owner: str, size: int, limit: int, period_days: int, now: float) -> None:
     today = datetime.fromtimestamp(now, tz=UTC).date()
-    services.download_usage_add(owner=owner, day=today, delta=size)
+    buckets = services.download_usage_charge(owner=owner, day=today, delta=size,
+                                             since=today - timedelta(days=period_days - 1))
     ticket.usage_owner, ticket.usage_day, ticket.charged = owner, today, size
-    buckets = selectors.download_usage_since(owner=owner, since=today - timedelta(days=period_days - 1))
     used = sum(amount for _, amount in buckets)
     if used <= limit:
         return

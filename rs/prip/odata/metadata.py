@@ -112,7 +112,7 @@ def _schema() -> ET.Element:
 
     container = ET.SubElement(schema, "EntityContainer", {"Name": "Container"})
     for name, entity_type in (("Products", "Product"), ("DeletedProducts", "DeletedProduct"),
-                              ("Attributes", "Attribute")):
+                              ("Attributes", "Attribute"), ("Subscriptions", "Subscription")):
         ET.SubElement(container, "EntitySet", {"Name": name, "EntityType": f"{NS}.{entity_type}"})
     return schema
 

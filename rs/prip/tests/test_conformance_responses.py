@@ -55,7 +55,7 @@ def test_metadata_is_odata_v4_csdl_with_the_csc_schema_first(client):
     assert schema.find(f"{EDM}Function").get("Name") == "Intersects"
     assert schema.find(f"{EDM}Action").get("Name") == "FilterList"
     sets = [s.get("Name") for s in schema.find(f"{EDM}EntityContainer").findall(f"{EDM}EntitySet")]
-    assert "Products" in sets and "DeletedProducts" in sets
+    assert sets == ["Products", "DeletedProducts", "Attributes", "Subscriptions"]
 
 
 def test_the_service_document_lists_the_entity_sets(client):
@@ -64,6 +64,7 @@ def test_the_service_document_lists_the_entity_sets(client):
         {"name": "Products", "kind": "EntitySet", "url": "Products"},
         {"name": "DeletedProducts", "kind": "EntitySet", "url": "DeletedProducts"},
         {"name": "Attributes", "kind": "EntitySet", "url": "Attributes"},
+        {"name": "Subscriptions", "kind": "EntitySet", "url": "Subscriptions"},
     ]}
 
 
