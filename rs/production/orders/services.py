@@ -115,10 +115,16 @@ def _jobs_create(rule: ProductionRule, products: list[Product]) -> list[dict[str
 
 @transaction.atomic
 def order_cancel(*, order_id: int, reason: str = "") -> ProductionOrder:
-    """Cancel every open job of the order; the order ends `cancelled` with the last one (the transition hook)."""
-    order = ProductionOrder.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
-    if order is None:
+    """Cancel every open job of the order; the order ends `cancelled` with the last one (the transition hook).
+
+    Locks the jobs before the order, the order in which a job transition takes them (its job, then its order's row
+    in the hook): a worker ending a job of the order at the same moment cannot deadlock with the cancellation."""
+    found = ProductionOrder.objects.filter(pk=order_id).values_list("rule_id", flat=True).first()
+    if found is None:
         raise NotFound(f"no production order {order_id}")
+    jobs = list(Job.objects.select_for_update(of=("self",)).filter(rule_id=found)
+                .exclude(state__in=list(TERMINAL_STATES)).order_by("pk"))
+    order = ProductionOrder.objects.select_for_update(of=("self",)).get(pk=order_id)
     if order.state in FINISHED_ORDER_STATES:
         raise Conflict(f"order {order_id} is already {order.state}: nothing to cancel",
                        details={"order": order_id, "state": order.state})
@@ -126,10 +132,9 @@ def order_cancel(*, order_id: int, reason: str = "") -> ProductionOrder:
     ProductionOrder.objects.filter(pk=order.pk).update(cancelled_at=now)
     order.cancelled_at = now
     why = f"order {order_id} cancelled" + (f": {reason}" if reason else "")
-    jobs = list(Job.objects.select_for_update(of=("self",)).filter(rule_id=order.rule_id)
-                .exclude(state__in=list(TERMINAL_STATES)).order_by("pk"))
     for job in jobs:
-        job_transition(job=job, to=JobState.CANCELLED, reason=why)
+        if job.state not in TERMINAL_STATES:
+            job_transition(job=job, to=JobState.CANCELLED, reason=why)
     order.refresh_from_db()  # the last cancellation above finished it through the transition hook
     order_finish_if_done(order)  # or it had no open job left
     order.refresh_from_db()
