@@ -338,7 +338,7 @@ RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS = env.bool("RS_SUBSCRIPTION_PUSH_PRIVATE_N
 # --- Production orders (ad-hoc production) --------------------------------------------------------------------------
 
 # Triggering products one order may select (its jobs are created in one transaction, within the request).
-RS_PRODUCTION_ORDER_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_MAX_PRODUCTS", 1000, minimum=1)
+RS_PRODUCTION_ORDER_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_MAX_PRODUCTS", 500, minimum=1)
 # Completion notification (webhook and/or e-mail): attempts, first back-off (doubling), webhook timeout.
 RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS = _env_int("RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS", 6, minimum=1)
 RS_PRODUCTION_ORDER_NOTIFY_BACKOFF_S = _env_int("RS_PRODUCTION_ORDER_NOTIFY_BACKOFF_S", 10, minimum=0)

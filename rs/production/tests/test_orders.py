@@ -379,3 +379,19 @@ def test_the_admin_form_shows_the_service_refusal_next_to_the_field(admin_client
         "parameters": ["'Nope' is not a Dyn_ProcParam of TEST_L1 1.0 (declared: Mission_Id)"],
         "area": ["a Polygon or MultiPolygon, not a Point"]}
     assert ProductionOrder.objects.count() == 0
+
+
+def test_a_page_of_orders_costs_the_same_queries_whatever_its_size(staff_api, version, template, slices):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order(staff_api, processor_version=version.pk, product_ids=[str(slices[0].id)])
+    with CaptureQueriesContext(connection) as one:
+        assert len(staff_api.get(ORDERS).json()["results"]) == 1
+    for product in slices[1:]:
+        order(staff_api, processor_version=version.pk, product_ids=[str(product.id)])
+    with CaptureQueriesContext(connection) as three:
+        assert len(staff_api.get(ORDERS).json()["results"]) == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
+    orders_queries = [q["sql"] for q in three.captured_queries if "production_productionorder" in q["sql"]]
+    assert len(orders_queries) == 1 and "COUNT(" in orders_queries[0]
