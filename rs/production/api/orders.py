@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -89,22 +90,24 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ProductionOrde
     """Ad-hoc production orders, newest first (`?state=running`); POST to order, `{id}/cancel/` to cancel."""
 
     permission_classes = [StaffForWrites]
+    serializer_class = OrderCreateInputSerializer
 
     def get_queryset(self) -> QuerySet[ProductionOrder]:
         params = OrderFilterInputSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         return selectors.orders(**params.validated_data)
 
-    @extend_schema(parameters=[OrderFilterInputSerializer])
+    @extend_schema(parameters=[OrderFilterInputSerializer], responses={200: OpenApiTypes.OBJECT})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         assert page is not None
         return self.get_paginated_response([order_json(o, request) for o in page])
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(order_json(selectors.order_get(order_id=_order_id(pk)), request))
 
-    @extend_schema(request=OrderCreateInputSerializer)
+    @extend_schema(request=OrderCreateInputSerializer, responses={201: OpenApiTypes.OBJECT})
     def create(self, request: Request) -> Response:
         params = OrderCreateInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
@@ -119,6 +122,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ProductionOrde
             body["notify_secret"] = secret  # shown this once: the key of the X-RS-Signature-256 HMAC
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         services.order_cancel(order_id=_order_id(pk))

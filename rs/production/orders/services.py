@@ -105,7 +105,7 @@ def _jobs_create(rule: ProductionRule, products: list[Product]) -> list[dict[str
             try:
                 group_of(rule, product, attributes)
             except RoutingRefusal as exc:
-                reason = str(exc)
+                reason = str(exc).removeprefix(f"{product.name}: ")
         if reason:
             skipped.append({"product": product.name, "reason": reason})
             continue

@@ -395,3 +395,31 @@ def test_a_page_of_orders_costs_the_same_queries_whatever_its_size(staff_api, ve
     assert len(three.captured_queries) == len(one.captured_queries)
     orders_queries = [q["sql"] for q in three.captured_queries if "production_productionorder" in q["sql"]]
     assert len(orders_queries) == 1 and "COUNT(" in orders_queries[0]
+
+
+def test_a_datatake_template_groups_the_ordered_slices_into_one_job_per_datatake(staff_api, version):
+    builders.rule(version, name="test-dt", product_types="IW_RAW__0S", grouping="datatake")
+    aux("AUX_CAL", start=at(-1000), stop=None)
+    one = [level("IW_RAW__0S", start=at(n * 20), stop=at(n * 20 + 25), attributes={"datatakeID": 0x1A2B})
+           for n in range(3)]
+    other = level("IW_RAW__0S", start=at(100), stop=at(125), attributes={"datatakeID": 0x1A2C})
+
+    body = order(staff_api, processor_version=version.pk, start=iso(-10), stop=iso(200)).json()
+
+    jobs = jobs_of(body["id"])
+    assert [(j.group_key, j.interval_start, j.interval_stop, j.members.count()) for j in jobs] == [
+        ("A:001A2B", at(0), at(65), 3), ("A:001A2C", at(100), at(125), 1)]
+    assert (body["products_selected"], body["jobs_created"]) == (len(one) + 1, 2)
+    assert other.name in {m.product_name for m in jobs[1].members.all()}
+
+
+def test_an_order_whose_products_make_no_job_is_refused_and_leaves_nothing(staff_api, version):
+    builders.rule(version, name="test-dt", product_types="IW_RAW__0S", grouping="datatake")
+    product = level("IW_RAW__0S", start=at(0), stop=at(25), name="S1A_NO_DATATAKE")
+    rules_before = ProductionRule.objects.count()
+
+    assert refusal(order(staff_api, processor_version=version.pk, product_ids=[str(product.id)])) == (
+        400, {"product_ids": ["none of the 1 selected products makes a job: S1A_NO_DATATAKE: no datatake id "
+                              "(attribute datatakeID or S1 name)"]})
+    assert (ProductionOrder.objects.count(), Job.objects.count(), ProductionRule.objects.count()) == (
+        0, 0, rules_before)
