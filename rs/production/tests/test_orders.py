@@ -423,3 +423,16 @@ def test_an_order_whose_products_make_no_job_is_refused_and_leaves_nothing(staff
                               "(attribute datatakeID or S1 name)"]})
     assert (ProductionOrder.objects.count(), Job.objects.count(), ProductionRule.objects.count()) == (
         0, 0, rules_before)
+
+
+def test_an_order_rule_cannot_be_enabled_as_a_systematic_rule(staff_api, version, template, slices):
+    from django.core.exceptions import ValidationError
+
+    created = order(staff_api, processor_version=version.pk, product_ids=[str(slices[0].id)]).json()
+    rule = ProductionRule.objects.get(name=f"order-{created['id']}")
+    rule.enabled = True
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert refused.value.message_dict == {
+        "enabled": ["This rule belongs to an order: enabling it would run it on every catalog event."]}
+    template.full_clean()  # an operator's rule is not concerned
