@@ -287,6 +287,7 @@ CELERY_TASK_ROUTES = {
     "rs.lifecycle.tasks.*": {"queue": "maintenance"},
     "rs.access.tasks.*": {"queue": "maintenance"},
     "rs.subscriptions.tasks.*": {"queue": "maintenance"},
+    "rs.production.orders.tasks.*": {"queue": "maintenance"},
 }
 CELERY_BEAT_SCHEDULE = {
     "catalog-events-redispatch": {"task": "rs.catalog.tasks.events_redispatch_task", "schedule": 30.0},
@@ -298,6 +299,8 @@ CELERY_BEAT_SCHEDULE = {
     "ingestion-inboxes-poll": {"task": "rs.ingestion.tasks.inboxes_poll_task", "schedule": 20.0},
     "production-timeouts": {"task": "rs.production.tasks.preparation_timeouts_check_task", "schedule": 60.0},
     "production-schedule-rules": {"task": "rs.production.tasks.preparation_schedule_rules_task", "schedule": 60.0},
+    "production-order-notifications-redispatch": {
+        "task": "rs.production.orders.tasks.order_notifications_redispatch_task", "schedule": 60.0},
     "subscriptions-push-redispatch": {"task": "rs.subscriptions.tasks.pushes_redispatch_task", "schedule": 60.0},
     "subscriptions-payloads-strip": {"task": "rs.subscriptions.tasks.payloads_strip_task", "schedule": 3600.0},
     "subscriptions-download-usage-expire": {"task": "rs.subscriptions.tasks.download_usage_expire_task",
@@ -340,6 +343,28 @@ RS_SUBSCRIPTION_PUSH_BACKOFF_S = _env_int("RS_SUBSCRIPTION_PUSH_BACKOFF_S", 10, 
 RS_SUBSCRIPTION_PUSH_TIMEOUT_S = _env_int("RS_SUBSCRIPTION_PUSH_TIMEOUT_S", 10, minimum=1)
 # Callbacks to loopback, private and link-local addresses are refused (server-side request forgery) unless this is on.
 RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS = env.bool("RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS", default=False)
+
+# --- Production orders (ad-hoc production) --------------------------------------------------------------------------
+
+# Triggering products one order may select (its jobs are created in one transaction, within the request).
+RS_PRODUCTION_ORDER_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_MAX_PRODUCTS", 500, minimum=1)
+# Completion notification (webhook and/or e-mail): attempts, first back-off (doubling), webhook timeout.
+RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS = _env_int("RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS", 6, minimum=1)
+RS_PRODUCTION_ORDER_NOTIFY_BACKOFF_S = _env_int("RS_PRODUCTION_ORDER_NOTIFY_BACKOFF_S", 10, minimum=0)
+RS_PRODUCTION_ORDER_WEBHOOK_TIMEOUT_S = _env_int("RS_PRODUCTION_ORDER_WEBHOOK_TIMEOUT_S", 10, minimum=1)
+# Webhooks to loopback, private and link-local addresses are refused (server-side request forgery) unless this is on.
+RS_PRODUCTION_ORDER_WEBHOOK_PRIVATE_NETWORKS = env.bool("RS_PRODUCTION_ORDER_WEBHOOK_PRIVATE_NETWORKS", default=False)
+
+# --- E-mail (order notifications) -----------------------------------------------------------------------------------
+
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = _env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reference-system@localhost")
 
 # --- Monitoring -----------------------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from rs.campaigns.api.views import DatasetViewSet
 from rs.catalog.api.views import CatalogEventViewSet, ProductViewSet
+from rs.production.api.orders import OrderViewSet
 from rs.production.api.views import JobViewSet, PlanViewSet, ProcessorVersionViewSet, RuleViewSet
 
 router = DefaultRouter()
@@ -15,6 +16,7 @@ router.register("production/processors", ProcessorVersionViewSet, basename="prod
 router.register("production/rules", RuleViewSet, basename="production-rule")
 router.register("production/jobs", JobViewSet, basename="production-job")
 router.register("production/plan", PlanViewSet, basename="production-plan")
+router.register("production/orders", OrderViewSet, basename="production-order")
 router.register("campaigns/datasets", DatasetViewSet, basename="campaign-dataset")
 
 urlpatterns = [

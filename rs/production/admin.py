@@ -28,6 +28,7 @@ from rs.production.models import (
     RuleParameter,
     RuleTimeWindow,
 )
+from rs.production.orders import admin as order_admin  # noqa: F401 - registers the order admin
 from rs.production.tasktables.parser import TaskTableError, tasktable_parse
 
 

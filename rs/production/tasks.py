@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from rs.production.orders import tasks as order_tasks  # noqa: F401 - workers register the order tasks
+
 
 @shared_task(acks_late=True)
 def preparation_job_reevaluate_task(job_id: int, product_type: str | None = None) -> bool:

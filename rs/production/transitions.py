@@ -8,8 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from rs.errors import Conflict
-from rs.production.choices import ALLOWED_TRANSITIONS, PREPARING_STATES, STATE_TIMESTAMP_FIELD, JobState
+from rs.production.choices import (
+    ALLOWED_TRANSITIONS,
+    PREPARING_STATES,
+    STATE_TIMESTAMP_FIELD,
+    TERMINAL_STATES,
+    JobState,
+)
 from rs.production.models import Job, JobAwaitedType, JobTransition
+from rs.production.orders.progress import order_job_changed
 
 
 class IllegalTransition(Conflict):
@@ -43,6 +50,8 @@ def job_transition(*, job: Job, to: str, reason: str = "", fields: Mapping[str, 
             JobTransition.objects.create(job=job, from_state=job.state, to_state=to, at=now, reason=reason)
             if to not in PREPARING_STATES:  # nothing arriving can change it any more: leave the awaited index
                 JobAwaitedType.objects.filter(job=job).delete()
+            if to in TERMINAL_STATES or job.state in TERMINAL_STATES:  # an order's progress, in this transaction
+                order_job_changed(job=job, state=to)
     if not updated:
         current = Job.objects.filter(pk=job.pk).values_list("state", flat=True).first()
         raise IllegalTransition(job.pk, current or "deleted", to)

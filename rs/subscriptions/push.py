@@ -13,10 +13,6 @@ way into its own network). Redirects are not followed.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import ipaddress
-import socket
 import urllib.error
 import urllib.request
 from typing import Any
@@ -25,8 +21,9 @@ from urllib.parse import urlsplit
 from rs.subscriptions.configuration import subscription_settings
 from rs.subscriptions.constants import MAX_ENDPOINT_CHARS
 from rs.subscriptions.errors import InvalidSubscription
+from rs.webhooks import SIGNATURE_HEADER, WebhookFailed, public_address_check, signature
 
-SIGNATURE_HEADER = "X-RS-Signature-256"
+__all__ = ["SIGNATURE_HEADER", "PushFailed", "endpoint_check", "push_send", "signature"]
 USER_AGENT = "rs-prip-subscriptions/1"
 
 
@@ -59,13 +56,9 @@ def _address_allowed(host: str, port: int) -> None:
     if subscription_settings().push_private_networks:
         return
     try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        raise PushFailed(f"cannot resolve {host}: {exc.strerror or exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
-            raise PushFailed(f"{host} resolves to {address}, which is not a public address")
+        public_address_check(host, port)
+    except WebhookFailed as exc:
+        raise PushFailed(str(exc)) from None
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -74,10 +67,6 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _opener = urllib.request.build_opener(_NoRedirect)
-
-
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def push_send(*, url: str, body: bytes, secret: str, username: str, password: str, notification_id: int,

@@ -1,4 +1,5 @@
 from rs.production.models.jobs import Job, JobAwaitedType, JobInput, JobInputFile, JobMember, JobTransition
+from rs.production.models.orders import FINISHED_ORDER_STATES, OrderState, ProductionOrder, SelectionKind
 from rs.production.models.processors import (
     Processor,
     ProcessorConfigFile,
@@ -13,6 +14,7 @@ from rs.production.models.processors import (
 from rs.production.models.rules import InputTimeout, ProductionRule, RuleParameter, RuleTimeWindow
 
 __all__ = [
+    "FINISHED_ORDER_STATES",
     "InputTimeout",
     "Job",
     "JobAwaitedType",
@@ -20,15 +22,18 @@ __all__ = [
     "JobInputFile",
     "JobMember",
     "JobTransition",
+    "OrderState",
     "Processor",
     "ProcessorConfigFile",
     "ProcessorParameter",
     "ProcessorPool",
     "ProcessorTask",
     "ProcessorVersion",
+    "ProductionOrder",
     "ProductionRule",
     "RuleParameter",
     "RuleTimeWindow",
+    "SelectionKind",
     "TaskTableAlternative",
     "TaskTableInput",
     "TaskTableOutput",

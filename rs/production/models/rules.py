@@ -94,6 +94,8 @@ class ProductionRule(models.Model):
             if unknown:
                 errors["wide_interval_types" if self.sensing_time_from in known else "sensing_time_from"] = (
                     f"Not an input type of {self.processor_version}: {', '.join(unknown)}.")
+        if self.enabled and self.pk is not None and hasattr(self, "order"):
+            errors["enabled"] = "This rule belongs to an order: enabling it would run it on every catalog event."
         if errors:
             raise ValidationError(errors)
 
