@@ -37,6 +37,7 @@ from rs.production.resolution import (
     Awaited,
     JobFacts,
     Resolution,
+    TimeoutRules,
     inputs_resolve,
     sensing_interval,
 )
@@ -144,7 +145,7 @@ def outcome(resolutions: Iterable[Resolution], now: datetime,
 
 
 def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: bool = False,
-                 now: datetime | None = None, timeouts: list[InputTimeout] | None = None) -> bool:
+                 now: datetime | None = None, timeouts: Iterable[InputTimeout] | None = None) -> bool:
     """Resolve the job's inputs and move it to ready or failed when that is the answer.
 
     Every input, or only those awaiting `awaited_type` (a product of that type arrived), or only the missing ones
@@ -162,7 +163,7 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
                 if (awaited_type is not None and any(a.product_type == awaited_type for a in r.awaited))
                 or (missing_only and r.status == InputStatus.MISSING)]
     if timeouts is None:
-        timeouts = list(InputTimeout.objects.all())
+        timeouts = TimeoutRules()
     resolutions = inputs_resolve(table, facts, now=now, timeouts=timeouts, previous=previous, keys=keys)
     sensing = sensing_interval(resolutions, facts)
     state, reason, next_check = outcome(resolutions, now, job.settle_until)
