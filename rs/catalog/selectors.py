@@ -253,3 +253,12 @@ def product_attribute_values(*, product_id: uuid.UUID) -> dict[str, object]:
     from rs.catalog.models import ProductAttribute
 
     return {a.name: a.value for a in ProductAttribute.objects.filter(product_id=product_id)}
+
+
+def product_attribute_of(*, product_ids: Iterable[uuid.UUID], name: str) -> dict[uuid.UUID, object]:
+    """Used by production: one attribute of several products, product id → value (one query on the
+    (product, name) key; products without it are absent)."""
+    from rs.catalog.models import ProductAttribute
+
+    rows = ProductAttribute.objects.filter(product_id__in=list(product_ids), name=name)
+    return {a.product_id: a.value for a in rows}

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.db import connections
@@ -123,6 +124,13 @@ UNBOUNDED_POLICIES = frozenset({
 })
 
 
+@lru_cache(maxsize=4)
+def _columns(start: str, stop: str) -> tuple[str, ...]:
+    """The selected columns in the order the compiler writes them (model field order)."""
+    wanted = {"id", "name", "generation_date", "created_at", start, stop}
+    return tuple(f.attname for f in Product._meta.concrete_fields if f.attname in wanted)
+
+
 class _Query:
     """The candidates of one alternative (one band of it, for band-dependent GIPs) and the queries over them."""
 
@@ -133,18 +141,22 @@ class _Query:
         self.start, self.stop = ("validity_start", "validity_stop") if self.validity else ("content_start",
                                                                                           "content_end")
         self.a, self.b = a, b
+        self.file_type, self.context, self.band = file_type, context, band
+        self.columns = _columns(self.start, self.stop)
+
+    @cached_property
+    def base(self) -> QuerySet[Product]:
+        """The candidates: type, unit, ICID, mode, band; built only when a query must be compiled."""
+        context, band = self.context, self.band
         qs = catalog_selectors.products_for_selection().filter(
             product_type__in=self.types, platform__in=sorted({context.platform, "_"}))
-        if file_type in ICID_TYPES and context.instrument_configuration_id is not None:
+        if self.file_type in ICID_TYPES and context.instrument_configuration_id is not None:
             qs = qs.filter(instrument_configuration_id=context.instrument_configuration_id)
         if context.mission == "S1" and not self.validity and context.acquisition_mode:
             qs = qs.filter(mode=context.acquisition_mode)
         if band:  # S2 PDI names end in _B<band> (naming-and-metadata.md §3); a file extension may follow
             qs = qs.filter(Q(name__endswith=f"_B{band}") | Q(name__contains=f"_B{band}."))
-        self.base = qs.filter(**{f"{self.start}__isnull": False})
-        # the selected columns in the order the compiler writes them (model field order)
-        wanted = {"id", "name", "generation_date", "created_at", self.start, self.stop}
-        self.columns = tuple(f.attname for f in Product._meta.concrete_fields if f.attname in wanted)
+        return qs.filter(**{f"{self.start}__isnull": False})
 
     # --- predicates ---------------------------------------------------------------------------------------------
 
@@ -230,6 +242,19 @@ def _duration(expression: object) -> ExpressionWrapper:
     return ExpressionWrapper(expression, output_field=DurationField())
 
 
+# Window ends standing in for a job's while a policy's SQL is compiled once (`SelectionPlan.compiled`): far from any
+# real date, so no other parameter can equal one of them or of the moments derived from them.
+_STAND_IN_A = datetime(1001, 1, 1, tzinfo=UTC)
+_STAND_IN_B = datetime(1003, 1, 1, tzinfo=UTC)
+_TEMPLATES: dict[tuple[Any, ...], list[tuple[str, Any]]] = {}
+_TEMPLATES_MAX = 4096
+
+
+def _stand_ins(a: datetime, b: datetime) -> tuple[datetime, ...]:
+    """Every moment a policy's query derives from the window ends (`_branches`, `_Query._bounded`)."""
+    return (a, b, a - MAX_SENSING_SPAN, a + (b - a) / 2)
+
+
 class SelectionPlan:
     """One alternative's question to the catalogue: the queries (branches) it needs and how to read their answers.
 
@@ -243,13 +268,42 @@ class SelectionPlan:
         self.min_results, self.max_results, self.band = min_results, max_results, band
         self.window = selection_window(start, stop, t0, t1)
         self.query = _Query(file_type, context, *self.window, band=band)
-        self.branches = _branches(policy, self.query, max_results=max_results)
+
+    @property
+    def branches(self) -> list[QuerySet[Product]]:
+        return _branches(self.policy, self.query, max_results=self.max_results)
+
+    def compiled(self, using: str, vendor: str) -> list[tuple[str, list[Any]]]:
+        """(SQL, parameters) of each branch. On PostgreSQL the SQL of a policy depends only on its shape (policy,
+        type, unit, ICID, mode, band, limit, point window), the window being parameters: it is compiled once per
+        process with stand-in window ends, whose parameters are then replaced by this plan's (the ORM's query
+        building and compiling was most of preparation's CPU). Other databases bind datetimes as text at compile
+        time: compiled each time."""
+        if vendor != "postgresql":
+            return [qs.query.get_compiler(using=using).as_sql() for qs in self.branches]
+        a, b = self.query.a, self.query.b
+        context = self.query.context
+        key = (using, self.policy, self.file_type, context, self.band, self.max_results, a == b)
+        template = _TEMPLATES.get(key)
+        if template is None:
+            stand_in = _Query(self.file_type, context, _STAND_IN_A, _STAND_IN_A if a == b else _STAND_IN_B,
+                              band=self.band)
+            template = [qs.query.get_compiler(using=using).as_sql()
+                        for qs in _branches(self.policy, stand_in, max_results=self.max_results)]
+            if len(_TEMPLATES) >= _TEMPLATES_MAX:
+                _TEMPLATES.clear()
+            _TEMPLATES[key] = template
+        stand_ins = _stand_ins(_STAND_IN_A, _STAND_IN_A if a == b else _STAND_IN_B)
+        real = dict(zip(stand_ins, _stand_ins(a, b), strict=True))
+        return [(sql, [real.get(p, p) if isinstance(p, datetime) else p for p in params])
+                for sql, params in template]
 
     def finish(self, rows: Sequence[Sequence[_Row]], sql: Sequence[str]) -> SelectionResult:
         products, note = _answer(self.policy, self.query, rows)
         if self.max_results and len(products) > self.max_results:
-            note = (f"{len(products)} found, the table allows at most {self.max_results}: "
-                    f"the first {self.max_results} by start kept")
+            limited = self.policy in LIST_POLICIES  # the query stopped at max + 1 rows
+            note = (f"{len(products)}{' or more' if limited else ''} found, the table allows at most "
+                    f"{self.max_results}: the first {self.max_results} by start kept")
             products = products[:self.max_results]
         if products and self.min_results and len(products) < self.min_results:
             note = f"{len(products)} found, the table asks for at least {self.min_results}"
@@ -277,12 +331,13 @@ def plans_run(plans: Sequence[SelectionPlan]) -> list[SelectionResult]:
     sort their rows again (`_answer`)."""
     if not plans:
         return []
-    branches = [qs for plan in plans for qs in plan.branches]
-    using = branches[0].db
-    compiled = [qs.query.get_compiler(using=using).as_sql() for qs in branches]
+    using = catalog_selectors.products_for_selection().db
+    vendor = connections[using].vendor
+    per_plan = [plan.compiled(using, vendor) for plan in plans]
+    compiled = [branch for branches in per_plan for branch in branches]
     texts = [sql % tuple(_literal(p) for p in params) if params else sql for sql, params in compiled]
-    rows: list[list[_Row]] = [[] for _ in branches]
-    owners = [plan.query for plan in plans for _ in plan.branches]
+    rows: list[list[_Row]] = [[] for _ in compiled]
+    owners = [plan.query for plan, branches in zip(plans, per_plan, strict=True) for _ in branches]
     for number, *values in _fetch(connections[using], compiled):
         value = dict(zip(owners[number].columns, values, strict=True))
         rows[number].append(_Row(
@@ -291,8 +346,8 @@ def plans_run(plans: Sequence[SelectionPlan]) -> list[SelectionResult]:
             stop=_moment(value[owners[number].stop])))
     results = []
     first = 0
-    for plan in plans:
-        count = len(plan.branches)
+    for plan, branches in zip(plans, per_plan, strict=True):
+        count = len(branches)
         results.append(plan.finish(rows[first:first + count], texts[first:first + count]))
         first += count
     return results
@@ -377,7 +432,7 @@ def _branches(policy: str, q: _Query, *, max_results: int | None = None) -> list
             window = Window(RowNumber(), partition_by=[F(q.start), F(q.stop)], order_by=newest)
             ranked = [part.annotate(rank=window).filter(rank=1) for part in q.intersect()]
             qs = q.combined(ranked, start.asc(), *newest)
-        return [qs[:max_results] if max_results else qs]
+        return [qs[:max_results + 1] if max_results else qs]  # one more: enough to tell some were left out
     if policy == "LatestValCover":
         return [q.first(q.combined(q.cover(), *newest))]
     if policy == "LatestValIntersect":

@@ -122,12 +122,9 @@ def product_prepare(*, product: Product, rules: Iterable[ProductionRule]) -> lis
             logger.warning("rule %s cannot group %s: %s", rule.name, product.name, exc)
             continue
         job, created = job_for_group(rule=rule, group=group, product=product, attributes=attributes)
-        settle_before = job.settle_until
-        grew = member_attach(job=job, group=group, product=product, created=created)
-        if created or grew:
+        changed = member_attach(job=job, group=group, product=product, created=created)
+        if changed and job.state in PREPARING_STATES:  # a new member: the selections (and settle time) may move
             job_evaluate(job)
-        elif job.settle_until != settle_before:  # a new member of a settling group: the ready time moved
-            job_evaluate(job, missing_only=True)
         elif job.state not in PREPARING_STATES:
             logger.info("job %s (%s) is %s: %s recorded, not re-prepared", job.pk, job.group_key, job.state,
                         product.name)

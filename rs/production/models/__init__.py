@@ -10,7 +10,13 @@ from rs.production.models.processors import (
     TaskTableInput,
     TaskTableOutput,
 )
-from rs.production.models.rules import InputTimeout, ProductionRule, RuleParameter, RuleTimeWindow
+from rs.production.models.rules import (
+    InputTimeout,
+    ProductionRule,
+    RuleParameter,
+    RuleRecurringWindow,
+    RuleTimeWindow,
+)
 
 __all__ = [
     "InputTimeout",
@@ -28,6 +34,7 @@ __all__ = [
     "ProcessorVersion",
     "ProductionRule",
     "RuleParameter",
+    "RuleRecurringWindow",
     "RuleTimeWindow",
     "TaskTableAlternative",
     "TaskTableInput",
