@@ -1,10 +1,11 @@
 """Preparation benchmark: the cost of preparing one job, and of waking waiting jobs when an aux file arrives.
 
     set -a; . var/<your>.env; set +a
-    .venv/bin/python bench/production/run.py [--jobs 100000] [--slices 100000] [--samples 200]
+    .venv/bin/python bench/production/run.py [--jobs 100000] [--slices 100000] [--samples 200] [--database NAME]
+    .venv/bin/python bench/production/run.py --reuse [--database NAME]    # again on the same data (migrated first)
 
-Creates its own database `rs_bench_production` on DATABASE_URL's server (dropped first; the test and working
-databases are never touched), migrates it, and measures through the same code path as a preparation worker
+Creates its own database `rs_bench_production` (or --database) on DATABASE_URL's server (dropped first; the test
+and working databases are never touched), migrates it, and measures through the same code path as a preparation worker
 (`catalog.services.event_deliver` of a product's `created` event to the production consumer):
 
 1. a catalogue of a year of S1 data (`--slices` IW L0 slices and ~17,000 aux files of 11 types, duplicates

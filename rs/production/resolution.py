@@ -1,6 +1,7 @@
 """Input resolution: for each declared Task Table input of a job, try its alternatives in Order with their selection
 policies, and say what was found, what is missing, until when it is waited for, and which product types could
-still change the answer. Reads only: preparation persists the result, the dry-run shows it.
+still change the answer. Inputs are resolved together, one catalogue round trip per alternative rank. Reads only:
+preparation persists the result, the dry-run shows it.
 """
 
 from __future__ import annotations
@@ -275,12 +276,6 @@ def _missing(pending: _Pending, facts: JobFacts, *, now: datetime, timeouts: Ite
         return Resolution(item.key, position, False, InputStatus.TIMED_OUT, None, (), attempts, deadline, reason, ())
     return Resolution(item.key, position, False, InputStatus.MISSING, None, (), attempts, deadline,
                       f"optional: waiting for {types} until its timeout", awaited)
-
-
-def input_resolve(item: TaskInput, position: int, facts: JobFacts, *, now: datetime,
-                  sensing: tuple[datetime, datetime], timeouts: Iterable[InputTimeout]) -> Resolution:
-    """Resolve one declared input; `sensing` is the interval of the wide-interval types (S1 L1 orbit files)."""
-    return _resolve_all([_Pending(item, position, sensing)], facts, now=now, timeouts=timeouts)[item.key]
 
 
 def _interval(facts: JobFacts) -> tuple[datetime, datetime]:

@@ -4,7 +4,9 @@ Definitions follow the ESA Generic IPF ICD as written in ipf-interface.md §3.2/
 §3.4, the ESA reading wins). Each policy is one or a few SQL queries on `catalog.selectors.products_for_selection`
 that use the (product_type, validity_start, validity_stop) index for aux files and (product_type, content_start)
 for level products; single-result policies end in ORDER BY … LIMIT 1, list policies are bounded by the window.
-The SQL run is returned with the result, so an operator sees exactly what was asked ("why is this job waiting").
+A policy is planned (`SelectionPlan`: its queries, all up front) and answered from the rows; `plans_run` sends
+the queries of many plans in one UNION ALL round trip. Each plan's SQL is returned with its result (values as
+literals), so an operator sees exactly what was asked ("why is this job waiting").
 """
 
 from __future__ import annotations

@@ -354,3 +354,19 @@ def test_selection_queries_are_served_by_the_catalogue_indexes(analysed_catalogu
     # aux files: open stops in their own UNION ALL branch, so that on a large catalogue the stop test is an index
     # condition (bench/production shows the plan)
     assert (len(parts), "UNION ALL" in sql) == ((2, True) if file_type.startswith("AUX_") else (1, False))
+
+
+@pytest.mark.parametrize("policy", ["ValCover", "LatestValCover", "ValIntersect", "LatestValidityClosest",
+                                    "BestCentredCover", "LargestOverlap85", "ClosestStartValidity",
+                                    "ClosestStopValidity", "ValIntersectWithoutDuplicates", "FullCoverage"])
+@pytest.mark.parametrize(("file_type", "window"), [("AUX_RES", (at(0), at(100))), ("IW_RAW__0S", (at(0), at(100))),
+                                                   ("AUX_CAL", (at(7), at(7)))])
+def test_a_policy_compiled_once_gives_the_query_a_fresh_compilation_gives(policy, file_type, window):
+    from rs.production.selection import SelectionPlan
+
+    context = SelectionContext(mission="S1", platform="A", instrument_configuration_id=6, acquisition_mode="IW")
+    for t0, t1 in ((0, 0), (8.8, 360), (8.8, -30), (0, 0)):  # later plans reuse the compiled SQL of earlier ones
+        plan = SelectionPlan(policy=policy, file_type=file_type, start=window[0], stop=window[1], t0=t0, t1=t1,
+                             context=context, max_results=3)
+        fresh = [qs.query.get_compiler(using="default").as_sql() for qs in plan.branches]
+        assert plan.compiled("default", "postgresql") == [(sql, list(params)) for sql, params in fresh]
