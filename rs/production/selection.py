@@ -395,13 +395,13 @@ def _uuid(value: Any) -> uuid.UUID:
 
 
 def _moment(value: Any) -> Any:
-    """Datetimes as aware UTC values (SpatiaLite returns text from a derived table)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = parse_datetime(str(value))
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    """Datetimes as aware UTC values (SpatiaLite returns naive UTC datetimes, or text from a derived table)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _list(rows: Sequence[_Row]) -> list[_Row]:
