@@ -1,10 +1,11 @@
 """Preparation benchmark: the cost of preparing one job, and of waking waiting jobs when an aux file arrives.
 
     set -a; . var/<your>.env; set +a
-    .venv/bin/python bench/production/run.py [--jobs 100000] [--slices 100000] [--samples 200]
+    .venv/bin/python bench/production/run.py [--jobs 100000] [--slices 100000] [--samples 200] [--database NAME]
+    .venv/bin/python bench/production/run.py --reuse [--database NAME]    # again on the same data (migrated first)
 
-Creates its own database `rs_bench_production` on DATABASE_URL's server (dropped first; the test and working
-databases are never touched), migrates it, and measures through the same code path as a preparation worker
+Creates its own database `rs_bench_production` (or --database) on DATABASE_URL's server (dropped first; the test
+and working databases are never touched), migrates it, and measures through the same code path as a preparation worker
 (`catalog.services.event_deliver` of a product's `created` event to the production consumer):
 
 1. a catalogue of a year of S1 data (`--slices` IW L0 slices and ~17,000 aux files of 11 types, duplicates
@@ -24,6 +25,7 @@ import argparse
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -41,11 +43,11 @@ YEAR = datetime(2024, 1, 1, tzinfo=UTC)
 WAIT_TYPES = [f"AUX_WT{n}" for n in range(10)]
 
 
-def environment() -> str:
+def environment(database: str) -> str:
     parts = urlsplit(os.environ.get("DATABASE_URL", ""))
     if parts.scheme not in {"postgis", "postgres", "postgresql"}:
         sys.exit("DATABASE_URL must be a postgis:// URL (source your env file first)")
-    url = urlunsplit(parts._replace(path="/" + DATABASE))
+    url = urlunsplit(parts._replace(path="/" + database))
     os.environ["DATABASE_URL"] = url
     os.environ["CELERY_BROKER_URL"] = "filesystem://"  # nothing consumes the deliveries: keep them out of Redis
     os.environ["CELERY_RESULT_BACKEND"] = f"file://{DATA / 'production-var' / 'celery' / 'results'}"
@@ -55,7 +57,7 @@ def environment() -> str:
     return url
 
 
-def database_create(url: str) -> None:
+def database_create(url: str, database: str) -> None:
     import psycopg2  # type: ignore[import-untyped]
 
     parts = urlsplit(url)
@@ -63,8 +65,8 @@ def database_create(url: str) -> None:
                                   password=parts.password, dbname="postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
+        cursor.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {database}")
     connection.close()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ.copy())
 
@@ -296,13 +298,19 @@ def main() -> None:
     parser.add_argument("--slices", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--reuse", action="store_true",
-                        help="measure again on the database of an earlier run (no drop, no fill)")
+                        help="measure again on the database of an earlier run (no drop, no fill; migrated first)")
+    parser.add_argument("--database", default=DATABASE,
+                        help=f"database to create (or reuse) on DATABASE_URL's server (default {DATABASE})")
     args = parser.parse_args()
-    url = environment()
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.database):
+        sys.exit("--database: lower-case letters, digits and underscores only")
+    url = environment(args.database)
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     began = time.perf_counter()
     if not args.reuse:
-        database_create(url)
+        database_create(url, args.database)
+    else:  # the code may have gained migrations since the database was filled
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ.copy())
     import django
 
     django.setup()

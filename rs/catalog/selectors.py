@@ -320,3 +320,12 @@ def published_asset_by_name(*, product_id: uuid.UUID, asset_type: str, name: str
     return (ProductAsset.objects.filter(product__in=products_published(), product_id=product_id, type=asset_type,
                                         name=name)
             .select_related("product").first())
+
+
+def product_attribute_of(*, product_ids: Iterable[uuid.UUID], name: str) -> dict[uuid.UUID, object]:
+    """Used by production: one attribute of several products, product id → value (one query on the
+    (product, name) key; products without it are absent)."""
+    from rs.catalog.models import ProductAttribute
+
+    rows = ProductAttribute.objects.filter(product_id__in=list(product_ids), name=name)
+    return {a.product_id: a.value for a in rows}

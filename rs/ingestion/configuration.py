@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from rs.cron import InvalidCron, cron_parse
 from rs.ingestion.choices import AuthKind, InboxKind
-from rs.ingestion.cron import InvalidCron, cron_parse
 from rs.ingestion.errors import InboxConfigError
 
 if TYPE_CHECKING:

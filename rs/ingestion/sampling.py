@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rs.ingestion.cron import Cron, cron_parse
+from rs.cron import Cron, cron_parse
 
 if TYPE_CHECKING:
     from rs.ingestion.models import SamplingRule

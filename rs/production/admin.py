@@ -26,6 +26,7 @@ from rs.production.models import (
     ProcessorVersion,
     ProductionRule,
     RuleParameter,
+    RuleRecurringWindow,
     RuleTimeWindow,
 )
 from rs.production.orders import admin as order_admin  # noqa: F401 - registers the order admin
@@ -182,18 +183,25 @@ class RuleTimeWindowInline(admin.TabularInline):
     extra = 0
 
 
+class RuleRecurringWindowInline(admin.TabularInline):
+    model = RuleRecurringWindow
+    extra = 0
+    fields = ("cron", "duration_s")
+
+
 @admin.register(ProductionRule)
 class ProductionRuleAdmin(OfflineGISModelAdmin):
     list_display = ("name", "enabled", "processor_version", "trigger", "product_types", "grouping", "priority")
     list_filter = ("enabled", "trigger", "grouping", "mission")
     search_fields = ("name", "product_types")
-    inlines = (RuleParameterInline, RuleTimeWindowInline)
+    inlines = (RuleParameterInline, RuleTimeWindowInline, RuleRecurringWindowInline)
     readonly_fields = ("last_run_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "enabled", "processor_version")}),
         ("Trigger", {"fields": ("trigger", "mission", "platform", "product_types", "family", "timeliness",
                                 "interval_minutes", "last_run_at")}),
-        ("Jobs", {"fields": ("grouping", "window_s", "settle_s", "input_mode", "priority", "priority_by_timeliness",
+        ("Jobs", {"fields": ("grouping", "window_s", "settle_s", "granule_gap_s", "granule_wait_edges", "input_mode",
+                             "priority", "priority_by_timeliness",
                              "mandatory_timeout_s", "processing_station", "acquisition_station",
                              "sensing_time_from", "wide_interval_types")}),
         ("Sampled systematic production", {"fields": ("sample_every_nth_datatake", "area")}),

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from rs.catalog import selectors as catalog_selectors
 from rs.catalog.models import Product
 from rs.production.choices import QUEUE_OF_PRIORITY, Grouping, InputStatus, JobState, Priority
 from rs.production.joborder import JobOrderFile, JobOrderInput, JobOrderSpec, joborder_render
@@ -37,10 +38,11 @@ from rs.production.resolution import (
     Awaited,
     JobFacts,
     Resolution,
+    TimeoutRules,
     inputs_resolve,
     sensing_interval,
 )
-from rs.production.routing import Group, polarisation_of, product_interval
+from rs.production.routing import Group, granule_window, polarisation_of, product_interval
 from rs.production.selection import FAR_FUTURE, Selected, uses_validity
 from rs.production.tasktables.definition import TaskTable
 from rs.production.transitions import job_transition
@@ -95,7 +97,8 @@ def job_for_group(*, rule: ProductionRule, group: Group, product: Product,
 
 def member_attach(*, job: Job, group: Group, product: Product, created: bool = False) -> bool:
     """Record the product as a member (the caller holds the job lock); grow the job interval for union groupings.
-    True if the interval grew."""
+    True if the job gained a member or its interval grew: what its inputs select may have changed (a granule filling
+    a hole of its window changes the main input without growing the interval)."""
     start, stop = product_interval(product)
     new = created or not JobMember.objects.filter(job=job, product_name=product.name).exists()
     if new:
@@ -104,10 +107,10 @@ def member_attach(*, job: Job, group: Group, product: Product, created: bool = F
         job.settle_until = timezone.now() + timedelta(seconds=job.rule.settle_s)
         Job.objects.filter(pk=job.pk).update(settle_until=job.settle_until)
     if not group.union:
-        return False
+        return new
     new_start, new_stop = min(job.interval_start, group.start), max(job.interval_stop, group.stop)
     if (new_start, new_stop) == (job.interval_start, job.interval_stop):
-        return False
+        return new
     Job.objects.filter(pk=job.pk).update(interval_start=new_start, interval_stop=new_stop)
     job.interval_start, job.interval_stop = new_start, new_stop
     return True
@@ -144,7 +147,7 @@ def outcome(resolutions: Iterable[Resolution], now: datetime,
 
 
 def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: bool = False,
-                 now: datetime | None = None, timeouts: list[InputTimeout] | None = None) -> bool:
+                 now: datetime | None = None, timeouts: Iterable[InputTimeout] | None = None) -> bool:
     """Resolve the job's inputs and move it to ready or failed when that is the answer.
 
     Every input, or only those awaiting `awaited_type` (a product of that type arrived), or only the missing ones
@@ -162,13 +165,22 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
                 if (awaited_type is not None and any(a.product_type == awaited_type for a in r.awaited))
                 or (missing_only and r.status == InputStatus.MISSING)]
     if timeouts is None:
-        timeouts = list(InputTimeout.objects.all())
+        timeouts = TimeoutRules()
     resolutions = inputs_resolve(table, facts, now=now, timeouts=timeouts, previous=previous, keys=keys)
     sensing = sensing_interval(resolutions, facts)
     state, reason, next_check = outcome(resolutions, now, job.settle_until)
+    gap = granules_missing(job) if checks_granules(job.rule) and state != JobState.FAILED else ""
+    if gap:  # the window is not complete yet: wait for the granules, or give up at the mandatory deadline
+        if now >= job.mandatory_deadline_at:
+            state, reason, next_check = JobState.FAILED, f"granule window incomplete: {gap}", None
+        else:
+            reason = f"waiting for granules: {gap}"
+            if state == JobState.READY:
+                state = JobState.WAITING_INPUTS
+            next_check = min(filter(None, (next_check, job.mandatory_deadline_at)))
     fingerprint = hashlib.sha256(json.dumps(
         [[r.fingerprint() for r in resolutions], sensing[0].isoformat(), sensing[1].isoformat(), state,
-         next_check.isoformat() if next_check else None]
+         next_check.isoformat() if next_check else None, gap]
     ).encode()).hexdigest()
     if fingerprint == job.evaluation_fingerprint and state == job.state:
         return False
@@ -184,6 +196,8 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
             state, reason = JobState.FAILED, f"JobOrder parameter: {exc}"
     fields = {"sensing_start": sensing[0], "sensing_stop": sensing[1], "next_check_at": next_check,
               "evaluation_fingerprint": fingerprint, "joborder": joborder}
+    if checks_granules(job.rule) and state == JobState.WAITING_INPUTS:
+        fields["reason"] = reason  # "why is this job waiting": the granule gap, or "" once only inputs are missing
     if state != job.state:
         job_transition(job=job, to=state, reason=reason, fields=fields)
     else:
@@ -191,6 +205,44 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
         for name, value in fields.items():
             setattr(job, name, value)
     return True
+
+
+def checks_granules(rule: ProductionRule) -> bool:
+    return rule.grouping == Grouping.GRANULE_WINDOW and rule.granule_gap_s is not None
+
+
+def granules_missing(job: Job) -> str:
+    """What keeps a granule-window job incomplete ('' = complete): the members' sensing intervals must cover the
+    window without a gap longer than the rule's `granule_gap_s` (ipf-interface.md §8.3: S3 jobs check completeness
+    by a gap threshold and wait for the first and last granule). With `granule_wait_edges`, the coverage must reach
+    both ends of the window, or the dump's own ends where a granule says it is the FIRST or LAST (granulePosition);
+    without, only the gaps between the granules received count. Two queries: members, their positions."""
+    rule = job.rule
+    members = sorted((start, stop or start, pid) for pid, start, stop in
+                     JobMember.objects.filter(job=job).values_list("product_id", "start", "stop") if start)
+    if not members:
+        return "no granule yet"
+    tolerated = timedelta(seconds=rule.granule_gap_s or 0)
+    if rule.granule_wait_edges:
+        low, high = granule_window(rule, job.interval_start)
+        positions = catalog_selectors.product_attribute_of(
+            product_ids=[pid for _, _, pid in members if pid], name="granulePosition")
+        for start, stop, pid in members:
+            position = str(positions.get(pid, "")).upper()
+            if position == "FIRST":
+                low = max(low, start)
+            elif position == "LAST":
+                high = min(high, stop)
+    else:
+        low, high = members[0][0], max(stop for _, stop, _ in members)
+    reach = low
+    for start, stop, _ in members:
+        if start - reach > tolerated:
+            return f"no granule from {_iso(reach)} to {_iso(start)}"
+        reach = max(reach, stop)
+    if high - reach > tolerated:
+        return f"no granule from {_iso(reach)} to {_iso(high)}"
+    return ""
 
 
 def _inputs_write(job: Job, resolutions: list[Resolution], previous: Mapping[str, Resolution], *, now: datetime,

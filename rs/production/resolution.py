@@ -1,6 +1,7 @@
 """Input resolution: for each declared Task Table input of a job, try its alternatives in Order with their selection
 policies, and say what was found, what is missing, until when it is waited for, and which product types could
-still change the answer. Reads only: preparation persists the result, the dry-run shows it.
+still change the answer. Inputs are resolved together, one catalogue round trip per alternative rank. Reads only:
+preparation persists the result, the dry-run shows it.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,12 +20,27 @@ from rs.production.selection import (
     UNBOUNDED_POLICIES,
     Selected,
     SelectionContext,
+    SelectionPlan,
     SelectionResult,
+    bands_of,
     catalog_types,
-    select,
+    plans_run,
     selection_window,
 )
 from rs.production.tasktables.definition import Alternative, TaskInput, TaskTable
+
+
+class TimeoutRules:
+    """The InputTimeout rules, read once, the first time a missing optional input needs them (most evaluations
+    find every optional input and never read them)."""
+
+    def __init__(self) -> None:
+        self._rows: list[InputTimeout] | None = None
+
+    def __iter__(self) -> Iterator[InputTimeout]:
+        if self._rows is None:
+            self._rows = list(InputTimeout.objects.all())
+        return iter(self._rows)
 
 
 @dataclass(frozen=True)
@@ -154,45 +170,111 @@ def _awaited(alternatives: Iterable[Alternative], facts: JobFacts, sensing: tupl
     return found
 
 
-def input_resolve(item: TaskInput, position: int, facts: JobFacts, *, now: datetime,
-                  sensing: tuple[datetime, datetime], timeouts: Iterable[InputTimeout]) -> Resolution:
-    """Resolve one declared input; `sensing` is the interval of the wide-interval types (S1 L1 orbit files)."""
-    if not mode_applies(item.mode, facts.input_mode):
-        return Resolution(item.key, position, item.mandatory, InputStatus.NOT_APPLICABLE, None, (), (), None,
-                          f"input mode {item.mode} is not used in {facts.input_mode} jobs", ())
-    attempts: list[Attempt] = []
-    results: dict[int, SelectionResult] = {}
-    for n, alt in enumerate(item.alternatives):
-        if alt.origin != Origin.DB:
-            attempts.append(Attempt(alt.order, alt.origin, alt.policy, alt.file_type, (), None, (), ()))
-            return Resolution(item.key, position, item.mandatory, InputStatus.PROC, alt, (), tuple(attempts), None,
-                              "", tuple(_awaited(item.alternatives[:n], facts, sensing, results)))
-        start, stop = sensing if alt.file_type in facts.wide_interval_types else _interval(facts)
-        result = select(policy=alt.policy, file_type=alt.file_type, start=start, stop=stop, t0=alt.t0, t1=alt.t1,
-                        context=facts.context, min_results=alt.min_results)
-        results[alt.order] = result
-        attempts.append(Attempt(alt.order, alt.origin, alt.policy, alt.file_type, result.catalog_types,
-                                result.window, result.queries, tuple(p.name for p in result.products), result.note))
-        if result.found:
-            # a better (lower Order) alternative arriving later is still taken while the job is not queued
-            better = _awaited(item.alternatives[:n], facts, sensing, results)
-            return Resolution(item.key, position, item.mandatory, InputStatus.FOUND, alt, result.products,
-                              tuple(attempts), None, "", tuple(better))
+class _Pending:
+    """One declared input being resolved: the alternative it is at and what was tried so far."""
+
+    def __init__(self, item: TaskInput, position: int, sensing: tuple[datetime, datetime]) -> None:
+        self.item, self.position, self.sensing = item, position, sensing
+        self.next = 0
+        self.attempts: list[Attempt] = []
+        self.results: dict[int, SelectionResult] = {}
+
+    @property
+    def alternative(self) -> Alternative:
+        return self.item.alternatives[self.next]
+
+
+def _plans(pending: _Pending, facts: JobFacts) -> list[SelectionPlan]:
+    """The catalogue questions of the input's current alternative: one, or one per band (S2 band GIPs)."""
+    alt = pending.alternative
+    start, stop = pending.sensing if alt.file_type in facts.wide_interval_types else _interval(facts)
+    return [SelectionPlan(policy=alt.policy, file_type=alt.file_type, start=start, stop=stop, t0=alt.t0, t1=alt.t1,
+                          context=facts.context, min_results=alt.min_results, max_results=alt.max_results,
+                          band=band)
+            for band in bands_of(alt.file_type, mission=facts.mission) or ("",)]
+
+
+def _merged(results: list[SelectionResult]) -> SelectionResult:
+    """The bands of one alternative as one answer: found only when every band has its file, files in band order."""
+    if len(results) == 1:
+        return results[0]
+    missing = [f"B{r.band}" for r in results if not r.found]
+    first = results[0]
+    return SelectionResult(
+        policy=first.policy, file_type=first.file_type, catalog_types=first.catalog_types, window=first.window,
+        products=() if missing else tuple(p for r in results for p in r.products),
+        queries=tuple(q for r in results for q in r.queries),
+        note=f"no file for band{'s' if len(missing) > 1 else ''} {', '.join(missing)}" if missing else "",
+        unbounded=first.unbounded)
+
+
+def _resolve_all(pendings: list[_Pending], facts: JobFacts, *, now: datetime,
+                 timeouts: Iterable[InputTimeout]) -> dict[str, Resolution]:
+    """Resolve these inputs together: each round asks the catalogue, in one round trip, the current alternative of
+    every input still unresolved; an input whose alternative found nothing moves to its next one."""
+    done: dict[str, Resolution] = {}
+    active = []
+    for pending in pendings:
+        item = pending.item
+        if not mode_applies(item.mode, facts.input_mode):
+            done[item.key] = Resolution(item.key, pending.position, item.mandatory, InputStatus.NOT_APPLICABLE, None,
+                                        (), (), None, f"input mode {item.mode} is not used in {facts.input_mode} jobs",
+                                        ())
+        elif not item.alternatives:
+            done[item.key] = _missing(pending, facts, now=now, timeouts=timeouts)
+        else:
+            active.append(pending)
+    while active:
+        asking: list[tuple[_Pending, list[SelectionPlan]]] = []
+        for pending in active:
+            alt, n = pending.alternative, pending.next
+            if alt.origin != Origin.DB:
+                pending.attempts.append(Attempt(alt.order, alt.origin, alt.policy, alt.file_type, (), None, (), ()))
+                done[pending.item.key] = Resolution(
+                    pending.item.key, pending.position, pending.item.mandatory, InputStatus.PROC, alt, (),
+                    tuple(pending.attempts), None, "",
+                    tuple(_awaited(pending.item.alternatives[:n], facts, pending.sensing, pending.results)))
+            else:
+                asking.append((pending, _plans(pending, facts)))
+        answers = iter(plans_run([plan for _, plans in asking for plan in plans]))
+        active = []
+        for pending, plans in asking:
+            alt, n = pending.alternative, pending.next
+            result = _merged([next(answers) for _ in plans])
+            pending.results[alt.order] = result
+            pending.attempts.append(Attempt(alt.order, alt.origin, alt.policy, alt.file_type, result.catalog_types,
+                                            result.window, result.queries, tuple(p.name for p in result.products),
+                                            result.note))
+            item = pending.item
+            if result.found:
+                # a better (lower Order) alternative arriving later is still taken while the job is not queued
+                better = _awaited(item.alternatives[:n], facts, pending.sensing, pending.results)
+                done[item.key] = Resolution(item.key, pending.position, item.mandatory, InputStatus.FOUND, alt,
+                                            result.products, tuple(pending.attempts), None, "", tuple(better))
+            elif n + 1 < len(item.alternatives):
+                pending.next += 1
+                active.append(pending)
+            else:
+                done[item.key] = _missing(pending, facts, now=now, timeouts=timeouts)
+    return done
+
+
+def _missing(pending: _Pending, facts: JobFacts, *, now: datetime, timeouts: Iterable[InputTimeout]) -> Resolution:
+    item, position, attempts = pending.item, pending.position, tuple(pending.attempts)
     types = ", ".join(a.file_type for a in item.alternatives)
-    awaited = tuple(_awaited(item.alternatives, facts, sensing, results))
+    awaited = tuple(_awaited(item.alternatives, facts, pending.sensing, pending.results))
     if item.mandatory:
         if now >= facts.mandatory_deadline_at:
-            return Resolution(item.key, position, True, InputStatus.MISSING, None, (), tuple(attempts),
+            return Resolution(item.key, position, True, InputStatus.MISSING, None, (), attempts,
                               facts.mandatory_deadline_at, f"missing mandatory input {input_label(item)} ({types})",
                               awaited)
-        return Resolution(item.key, position, True, InputStatus.MISSING, None, (), tuple(attempts),
+        return Resolution(item.key, position, True, InputStatus.MISSING, None, (), attempts,
                           facts.mandatory_deadline_at, f"waiting for {types}", awaited)
     deadline = optional_deadline(timeouts, item, facts)
     if deadline is None or now >= deadline:
         reason = "optional, not found; no timeout configured" if deadline is None else "optional, timed out"
-        return Resolution(item.key, position, False, InputStatus.TIMED_OUT, None, (), tuple(attempts), deadline,
-                          reason, ())
-    return Resolution(item.key, position, False, InputStatus.MISSING, None, (), tuple(attempts), deadline,
+        return Resolution(item.key, position, False, InputStatus.TIMED_OUT, None, (), attempts, deadline, reason, ())
+    return Resolution(item.key, position, False, InputStatus.MISSING, None, (), attempts, deadline,
                       f"optional: waiting for {types} until its timeout", awaited)
 
 
@@ -219,24 +301,20 @@ def inputs_resolve(table: TaskTable, facts: JobFacts, *, now: datetime, timeouts
     The input giving the sensing interval is resolved first; the wide-interval inputs are resolved again when it
     changed."""
     declared = list(table.declared_inputs().values())
+    position = {item.key: n for n, item in enumerate(declared, start=1)}
     wanted = None if keys is None else set(keys)
-    timeouts = list(timeouts)
     results: dict[str, Resolution] = dict(previous or {})
 
-    def run(item: TaskInput, sensing: tuple[datetime, datetime]) -> None:
-        results[item.key] = input_resolve(item, declared.index(item) + 1, facts, now=now, sensing=sensing,
-                                          timeouts=timeouts)
+    def due(item: TaskInput) -> bool:
+        return wanted is None or item.key in wanted or item.key not in results
 
-    first = [i for i in declared if facts.sensing_time_from in i.db_types]
+    first = [i for i in declared if facts.sensing_time_from and facts.sensing_time_from in i.db_types]
     before = sensing_interval(results.values(), facts)
-    for item in first:
-        if wanted is None or item.key in wanted or item.key not in results:
-            run(item, before)
+    results.update(_resolve_all([_Pending(i, position[i.key], before) for i in first if due(i)], facts, now=now,
+                                timeouts=timeouts))
     sensing = sensing_interval(results.values(), facts)
-    for item in declared:
-        if item in first:
-            continue
-        wide = any(t in facts.wide_interval_types for t in item.db_types)
-        if wanted is None or item.key in wanted or item.key not in results or (wide and sensing != before):
-            run(item, sensing)
+    rest = [i for i in declared if i not in first
+            and (due(i) or (sensing != before and any(t in facts.wide_interval_types for t in i.db_types)))]
+    results.update(_resolve_all([_Pending(i, position[i.key], sensing) for i in rest], facts, now=now,
+                                timeouts=timeouts))
     return [results[i.key] for i in declared]

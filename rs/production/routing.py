@@ -3,6 +3,7 @@ belongs to. Pure decisions on a product and its attributes: no writes."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -11,9 +12,12 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Exists, OuterRef, QuerySet
 
 from rs.catalog.models import Product
+from rs.cron import InvalidCron, cron_parse
 from rs.production.choices import Grouping, TriggerKind
-from rs.production.models import ProductionRule, RuleTimeWindow
+from rs.production.models import ProductionRule, RuleRecurringWindow, RuleTimeWindow
 from rs.production.selection import uses_validity
+
+logger = logging.getLogger(__name__)
 
 _SESSION = re.compile(r"^DCS_\d{2}_(?P<session>.+?)_ch[12]_")
 _S1_NAME = re.compile(
@@ -37,7 +41,8 @@ def rules_active(*, trigger: str = TriggerKind.EVENT) -> QuerySet[ProductionRule
     # Time windows are read only for the rules that have some (most have none: no extra round trip per event).
     return (ProductionRule.objects.filter(enabled=True, trigger=trigger)
             .select_related("processor_version__processor")
-            .annotate(has_time_windows=Exists(RuleTimeWindow.objects.filter(rule=OuterRef("pk"))))
+            .annotate(has_time_windows=Exists(RuleTimeWindow.objects.filter(rule=OuterRef("pk"))),
+                      has_recurring_windows=Exists(RuleRecurringWindow.objects.filter(rule=OuterRef("pk"))))
             .order_by("id"))
 
 
@@ -99,12 +104,32 @@ def sampling_refusal(rule: ProductionRule, product: Product, attributes: Mapping
             return "no footprint to test against the rule's area"
         if not product.footprint.intersects(rule.area):
             return "footprint outside the rule's area"
-    windows = list(rule.time_windows.all()) if getattr(rule, "has_time_windows", True) else []
-    if windows:
-        start = product_interval(product)[0]
-        if not any(w.start <= start < w.stop for w in windows):
-            return f"sensing start {start.isoformat()} is outside the rule's time windows"
-    return ""
+    return window_refusal(rule, product_interval(product)[0])
+
+
+def window_refusal(rule: ProductionRule, start: datetime) -> str:
+    """Why a sensing start falls outside the rule's time windows ('' = inside one, or the rule has none).
+
+    Fixed windows [start, stop) and recurring ones (a cron expression, UTC, each firing opening `duration_s`)
+    add up: inside any of them is inside."""
+    fixed = list(rule.time_windows.all()) if getattr(rule, "has_time_windows", True) else []
+    recurring = list(rule.recurring_windows.all()) if getattr(rule, "has_recurring_windows", True) else []
+    if not fixed and not recurring:
+        return ""
+    if any(w.start <= start < w.stop for w in fixed):
+        return ""
+    for window in recurring:
+        try:
+            if cron_parse(window.cron).window_contains(start, duration_s=window.duration_s):
+                return ""
+        except InvalidCron:  # refused by the admin; a row written another way must not stop preparation
+            logger.warning("rule %s: recurring window %r is not a cron expression", rule.name, window.cron)
+    return f"sensing start {start.isoformat()} is outside the rule's time windows"
+
+
+def granule_window(rule: ProductionRule, start: datetime) -> tuple[datetime, datetime]:
+    """[begin, end) of the window grouping a product sensed from `start`."""
+    return _window(rule, start)
 
 
 def _window(rule: ProductionRule, start: datetime) -> tuple[datetime, datetime]:

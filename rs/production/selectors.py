@@ -47,7 +47,7 @@ def processor_diff(*, before: ProcessorVersion, after: ProcessorVersion) -> list
 
 def rules() -> QuerySet[ProductionRule]:
     return ProductionRule.objects.select_related("processor_version__processor").prefetch_related(
-        "parameters", "time_windows").order_by("name")
+        "parameters", "time_windows", "recurring_windows").order_by("name")
 
 
 def jobs(*, state: str | None = None, rule: str | None = None, processor: str | None = None) -> QuerySet[Job]:
@@ -81,6 +81,10 @@ def job_why(*, job_id: int) -> dict[str, Any]:
     if waiting and missing:
         summary = "waiting for " + ", ".join(f"{i.key} ({'mandatory' if i.mandatory else 'optional'})"
                                              for i in missing)
+        if job.reason:  # a granule window also incomplete
+            summary += f"; {job.reason}"
+    elif waiting and job.reason:
+        summary = job.reason
     elif waiting and job.settle_until:
         summary = f"settling until {job.settle_until.isoformat()}: more products of the group may arrive"
     elif waiting:

@@ -21,7 +21,7 @@ from rs.catalog.models import CatalogEvent, Product
 from rs.errors import Conflict, DomainError, NotFound
 from rs.production.choices import PREPARING_STATES, JobOrderDialect, JobState, TriggerKind
 from rs.production.joborder import dialect_guess
-from rs.production.models import InputTimeout, Job, JobInputFile, Processor, ProcessorVersion, ProductionRule
+from rs.production.models import Job, JobInputFile, Processor, ProcessorVersion, ProductionRule
 from rs.production.preparation import (
     awaiting_jobs,
     job_evaluate,
@@ -30,6 +30,7 @@ from rs.production.preparation import (
     member_attach,
 )
 from rs.production.registry import registry_write
+from rs.production.resolution import TimeoutRules
 from rs.production.routing import (
     RoutingRefusal,
     group_of,
@@ -121,12 +122,9 @@ def product_prepare(*, product: Product, rules: Iterable[ProductionRule]) -> lis
             logger.warning("rule %s cannot group %s: %s", rule.name, product.name, exc)
             continue
         job, created = job_for_group(rule=rule, group=group, product=product, attributes=attributes)
-        settle_before = job.settle_until
-        grew = member_attach(job=job, group=group, product=product, created=created)
-        if created or grew:
+        changed = member_attach(job=job, group=group, product=product, created=created)
+        if changed and job.state in PREPARING_STATES:  # a new member: the selections (and settle time) may move
             job_evaluate(job)
-        elif job.settle_until != settle_before:  # a new member of a settling group: the ready time moved
-            job_evaluate(job, missing_only=True)
         elif job.state not in PREPARING_STATES:
             logger.info("job %s (%s) is %s: %s recorded, not re-prepared", job.pk, job.group_key, job.state,
                         product.name)
@@ -144,7 +142,7 @@ def awaited_wake(*, product: Product, exclude: Iterable[int] = ()) -> int:
                 .select_related("rule", "processor_version__processor")
                 .prefetch_related("inputs__files", "rule__parameters")  # one query each for the whole batch
                 .filter(pk__in=ids, state__in=list(PREPARING_STATES)).order_by("pk"))
-    timeouts = list(InputTimeout.objects.all())
+    timeouts = TimeoutRules()  # read once for the batch, and only if a missing optional input needs them
     for job in jobs:
         job_evaluate(job, awaited_type=product.product_type, timeouts=timeouts)
     skipped = sorted(set(ids) - {j.pk for j in jobs})

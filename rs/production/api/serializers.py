@@ -52,21 +52,26 @@ class RuleOutputSerializer(serializers.ModelSerializer[ProductionRule]):
     version = serializers.CharField(source="processor_version.version")
     parameters = serializers.SerializerMethodField()
     time_windows = serializers.SerializerMethodField()
+    recurring_windows = serializers.SerializerMethodField()
     area = serializers.SerializerMethodField()
 
     class Meta:
         model = ProductionRule
         fields = ("id", "name", "enabled", "processor", "version", "trigger", "mission", "platform",
                   "product_types", "family", "timeliness", "interval_minutes", "last_run_at", "grouping", "window_s",
-                  "settle_s",
+                  "settle_s", "granule_gap_s", "granule_wait_edges",
                   "input_mode", "priority", "priority_by_timeliness", "sample_every_nth_datatake", "area",
-                  "time_windows", "mandatory_timeout_s", "sensing_time_from", "wide_interval_types", "parameters")
+                  "time_windows", "recurring_windows", "mandatory_timeout_s", "sensing_time_from",
+                  "wide_interval_types", "parameters")
 
     def get_parameters(self, obj: ProductionRule) -> list[dict[str, str]]:
         return [{"name": p.name, "value": p.value} for p in obj.parameters.all()]
 
     def get_time_windows(self, obj: ProductionRule) -> list[list[str]]:
         return [[w.start.isoformat(), w.stop.isoformat()] for w in obj.time_windows.all()]
+
+    def get_recurring_windows(self, obj: ProductionRule) -> list[dict[str, object]]:
+        return [{"cron": w.cron, "duration_s": w.duration_s} for w in obj.recurring_windows.all()]
 
     def get_area(self, obj: ProductionRule) -> str | None:
         return obj.area.wkt if obj.area is not None else None

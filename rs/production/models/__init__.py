@@ -11,7 +11,13 @@ from rs.production.models.processors import (
     TaskTableInput,
     TaskTableOutput,
 )
-from rs.production.models.rules import InputTimeout, ProductionRule, RuleParameter, RuleTimeWindow
+from rs.production.models.rules import (
+    InputTimeout,
+    ProductionRule,
+    RuleParameter,
+    RuleRecurringWindow,
+    RuleTimeWindow,
+)
 
 __all__ = [
     "FINISHED_ORDER_STATES",
@@ -32,6 +38,7 @@ __all__ = [
     "ProductionOrder",
     "ProductionRule",
     "RuleParameter",
+    "RuleRecurringWindow",
     "RuleTimeWindow",
     "SelectionKind",
     "TaskTableAlternative",

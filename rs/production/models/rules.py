@@ -38,6 +38,14 @@ class ProductionRule(models.Model):
     settle_s = models.PositiveIntegerField(
         default=0, help_text="A job is not ready before this many seconds after its last triggering product "
                              "(more segments, granules or session files may come); 0 = at once.")
+    granule_gap_s = models.FloatField(
+        null=True, blank=True,
+        help_text="Granule-window jobs: ready only once their granules cover the window with no gap longer than "
+                  "this (seconds); blank = no completeness check.")
+    granule_wait_edges = models.BooleanField(
+        default=True,
+        help_text="Granule-window jobs: the coverage must reach both ends of the window (or the dump's first and last "
+                  "granule, when granulePosition says so); off = only gaps between the granules received count.")
     input_mode = models.CharField(max_length=16, choices=InputMode.choices, default=InputMode.ALWAYS,
                                   help_text="Job mode: inputs of this mode and ALWAYS are used.")
 
@@ -83,6 +91,10 @@ class ProductionRule(models.Model):
             errors["interval_minutes"] = "A schedule trigger needs its interval."
         if self.grouping in (Grouping.GRANULE_WINDOW, Grouping.TIME_WINDOW) and not self.window_s:
             errors["window_s"] = "Window groupings need the window length."
+        if self.granule_gap_s is not None and self.grouping != Grouping.GRANULE_WINDOW:
+            errors["granule_gap_s"] = "Only granule-window groupings check granule completeness."
+        if self.granule_gap_s is not None and self.granule_gap_s < 0:
+            errors["granule_gap_s"] = "A gap cannot be negative."
         if not isinstance(self.priority_by_timeliness, dict) or any(
                 not isinstance(k, str) or v not in Priority.values for k, v in self.priority_by_timeliness.items()):
             errors["priority_by_timeliness"] = f"A JSON object timeliness → one of {', '.join(Priority.values)}."
@@ -157,6 +169,31 @@ class RuleTimeWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%dT%H:%M:%SZ} - {self.stop:%Y-%m-%dT%H:%M:%SZ}"
+
+
+class RuleRecurringWindow(models.Model):
+    """Sampled production on a schedule: the rule triggers only on products whose sensing starts within
+    `duration_s` after a firing of the cron expression (UTC), e.g. "0 8 * * 1-5" + 7200 = weekdays 08:00-10:00.
+    Fixed and recurring windows add up: a product inside any of them is processed."""
+
+    rule = models.ForeignKey(ProductionRule, on_delete=models.CASCADE, related_name="recurring_windows")
+    cron = models.CharField(max_length=128, help_text="Five fields, UTC: minute hour day-of-month month day-of-week.")
+    duration_s = models.PositiveIntegerField(help_text="How long each window stays open after a firing.")
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [models.CheckConstraint(condition=Q(duration_s__gte=1), name="recurring_window_duration")]
+
+    def __str__(self) -> str:
+        return f"{self.cron} for {self.duration_s} s"
+
+    def clean(self) -> None:
+        from rs.cron import InvalidCron, cron_parse
+
+        try:
+            cron_parse(self.cron)
+        except InvalidCron as exc:
+            raise ValidationError({"cron": str(exc)}) from None
 
 
 class InputTimeout(models.Model):

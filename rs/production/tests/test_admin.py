@@ -67,7 +67,8 @@ def rule_form(version: ProcessorVersion, **changes: str) -> dict[str, str]:
             "processing_station": "WILE",
             "parameters-TOTAL_FORMS": "1", "parameters-INITIAL_FORMS": "0", "parameters-0-position": "0",
             "parameters-0-name": "Mission_Id", "parameters-0-value": "{mission_id}",
-            "time_windows-TOTAL_FORMS": "0", "time_windows-INITIAL_FORMS": "0"}
+            "time_windows-TOTAL_FORMS": "0", "time_windows-INITIAL_FORMS": "0",
+            "recurring_windows-TOTAL_FORMS": "0", "recurring_windows-INITIAL_FORMS": "0"}
     form.update(changes)
     return form
 
@@ -87,6 +88,22 @@ def test_a_rule_is_edited_in_the_admin_and_validated(admin_client):
     assert good.status_code == 302
     assert list(ProductionRule.objects.get().parameters.values_list("name", "value")) == [
         ("Mission_Id", "{mission_id}")]
+
+
+def test_a_recurring_window_is_edited_in_the_admin_and_its_cron_validated(admin_client):
+    version = services.processor_import(data=table_xml())
+    url = "/admin/production/productionrule/add/"
+    windows = {"recurring_windows-TOTAL_FORMS": "1", "recurring_windows-0-cron": "0 25 * * *",
+               "recurring_windows-0-duration_s": "3600"}
+    bad = admin_client.post(url, rule_form(version, **windows))
+    assert bad.status_code == 200
+    formset = next(f.formset for f in bad.context["inline_admin_formsets"] if f.formset.prefix == "recurring_windows")
+    assert formset.errors == [{"cron": ["hour field '25': values must be within 0-23"]}]
+    assert ProductionRule.objects.count() == 0
+    good = admin_client.post(url, rule_form(version, **{**windows, "recurring_windows-0-cron": "0 8 * * MON-FRI"}))
+    assert good.status_code == 302
+    assert list(ProductionRule.objects.get().recurring_windows.values_list("cron", "duration_s")) == [
+        ("0 8 * * MON-FRI", 3600)]
 
 
 def test_the_job_page_says_why_it_waits_and_jobs_can_be_cancelled(admin_client, deliver):

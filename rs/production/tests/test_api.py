@@ -60,7 +60,9 @@ def test_why_is_this_job_waiting(api, rule, deliver):
     tried = cal["alternatives"][0]
     assert (tried["policy"], tried["file_type"], tried["found"]) == ("LatestValCover", "AUX_CAL", [])
     assert tried["window"] == [at(0).isoformat(), at(25).isoformat()]
-    assert "\"catalog_product\".\"product_type\" IN (AUX_CAL)" in tried["queries"][0]
+    # the recorded SQL shows the values as SQL literals
+    assert "\"catalog_product\".\"product_type\" IN ('AUX_CAL')" in tried["queries"][0]
+    assert f"\"catalog_product\".\"validity_start\" <= '{at(0).isoformat()}'" in tried["queries"][0]
     assert (orbit["status"], orbit["reason"]) == ("timed_out", "optional, not found; no timeout configured")
     assert [a["file_type"] for a in orbit["alternatives"]] == ["AUX_POE", "AUX_RES"]
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from rs.production import services
-from rs.production.models import Job, RuleTimeWindow
+from rs.production.models import Job, RuleRecurringWindow, RuleTimeWindow
 from rs.production.tests import builders
 from rs.production.tests.builders import at, aux, level
 from rs.production.tests.tables import table_xml
@@ -142,3 +143,135 @@ def test_a_group_settles_before_it_is_ready_and_each_new_member_restarts_the_wai
     assert services.jobs_timeouts_check(now=job.settle_until) == 1
     job.refresh_from_db()
     assert job.state == "ready" and job.members.count() == 2
+
+
+# --- recurring time windows -------------------------------------------------------------------------------------------
+
+
+def test_recurring_windows_open_after_each_cron_firing_for_their_duration(version, deliver):
+    # at(0) is Tuesday 2024-06-04 12:00:00Z
+    rule = builders.rule(version, name="noon", product_types="IW_RAW__0S")
+    RuleRecurringWindow.objects.create(rule=rule, cron="0 12 * * *", duration_s=120)
+    for start in (-1, 0, 119.999, 120, 86400 + 30, 43200):
+        deliver(segment(start, start + 1))
+    # inside: 12:00:00 and 12:01:59.999 on Tuesday, 12:00:30 on Wednesday; outside: 11:59:59, 12:02:00 (the end is
+    # exclusive) and midnight
+    assert sorted(Job.objects.values_list("interval_start", flat=True)) == [at(0), at(119.999), at(86400 + 30)]
+
+
+def test_recurring_windows_follow_the_day_of_week_and_add_up_with_fixed_windows(version, deliver):
+    rule = builders.rule(version, name="wednesdays", product_types="IW_RAW__0S")
+    RuleRecurringWindow.objects.create(rule=rule, cron="0 12 * * WED", duration_s=3600)
+    RuleTimeWindow.objects.create(rule=rule, start=at(-10), stop=at(10))
+    deliver(segment(5, 6))  # Tuesday, inside the fixed window only
+    deliver(segment(600, 601))  # Tuesday 12:10: neither
+    deliver(segment(86400 + 600, 86400 + 601))  # Wednesday 12:10: the recurring window
+    assert sorted(Job.objects.values_list("interval_start", flat=True)) == [at(5), at(86400 + 600)]
+
+
+def test_a_product_outside_every_window_is_reported_by_the_dry_run(version):
+    rule = builders.rule(version, name="noon", product_types="IW_RAW__0S")
+    RuleRecurringWindow.objects.create(rule=rule, cron="0 12 * * *", duration_s=60)
+    product = segment(61, 62)
+    plan = services_plan(product)
+    assert plan["jobs"] == []
+    assert plan["skipped"] == [{"product": product.name, "rule": "noon",
+                                "reason": f"sensing start {at(61).isoformat()} is outside the rule's time windows"}]
+
+
+def services_plan(product):
+    from rs.production.planning import plan_for_product
+
+    return plan_for_product(product_id=product.id).as_json()
+
+
+def test_a_recurring_window_with_a_bad_cron_expression_is_refused_with_the_field(version):
+    rule = builders.rule(version, name="bad", product_types="IW_RAW__0S")
+    with pytest.raises(ValidationError) as refused:
+        RuleRecurringWindow(rule=rule, cron="61 * * * *", duration_s=60).full_clean()
+    assert refused.value.message_dict == {"cron": ["minute field '61': values must be within 0-59"]}
+    with pytest.raises(ValidationError) as refused:
+        RuleRecurringWindow(rule=rule, cron="0 12 * *", duration_s=60).full_clean()
+    assert refused.value.message_dict == {
+        "cron": ["cron expression '0 12 * *': expected 5 fields (minute hour day month weekday), got 4"]}
+
+
+# --- granule-window completeness (S3) ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def granules(version):
+    aux("AUX_CAL", start=at(-1000), stop=None)
+    return builders.rule(version, name="granules", product_types="IW_RAW__0S", grouping="granule_window",
+                         window_s=180, granule_gap_s=1)
+
+
+def granule(start: float, stop: float, position: str | None = None):
+    return level("IW_RAW__0S", start=at(start), stop=at(stop), family="L0_SEGMENT",
+                 attributes={"granulePosition": position} if position else {})
+
+
+def test_a_granule_window_waits_until_its_granules_cover_it_and_a_late_granule_fills_the_hole(granules, deliver):
+    deliver(granule(0, 60))
+    deliver(granule(120, 180))
+    job = Job.objects.get()
+    assert (job.state, job.reason) == (
+        "waiting_inputs", f"waiting for granules: no granule from {at(60).isoformat()} to {at(120).isoformat()}")
+    assert job.next_check_at == job.mandatory_deadline_at
+    from rs.production import selectors
+
+    assert selectors.job_why(job_id=job.pk)["summary"] == job.reason
+    deliver(granule(60, 120))  # inside the interval already: it still completes the window
+    job.refresh_from_db()
+    assert (job.state, job.reason, job.members.count()) == ("ready", "", 3)
+    assert job.inputs.get(key="1.1.1").files.count() == 3
+
+
+def test_gaps_up_to_the_threshold_are_tolerated_and_the_window_end_is_awaited(granules, deliver):
+    deliver(granule(0, 60))
+    deliver(granule(61, 178.5))  # 1 s gap tolerated; 1.5 s missing at the end of the window is not
+    job = Job.objects.get()
+    assert job.reason == f"waiting for granules: no granule from {at(178.5).isoformat()} to {at(180).isoformat()}"
+    deliver(granule(179, 181))
+    job.refresh_from_db()
+    assert job.state == "ready"
+
+
+def test_the_first_and_last_granule_of_a_dump_bound_what_must_be_covered(granules, deliver):
+    deliver(granule(380, 440))  # window [360, 540): without a position its start must be covered too
+    later = Job.objects.get()
+    assert later.reason == f"waiting for granules: no granule from {at(360).isoformat()} to {at(380).isoformat()}"
+    deliver(granule(200, 260, position="FIRST"))  # window [180, 360): the dump starts at 200
+    job = Job.objects.get(group_key=f"A:{at(180):%Y%m%dT%H%M%S}")
+    assert job.reason == f"waiting for granules: no granule from {at(260).isoformat()} to {at(360).isoformat()}"
+    deliver(granule(260, 300, position="LAST"))  # and ends at 300
+    job.refresh_from_db()
+    assert (job.state, job.reason, job.interval_start, job.interval_stop) == ("ready", "", at(200), at(300))
+
+
+def test_without_edge_waiting_only_gaps_between_granules_count(granules, deliver):
+    granules.granule_wait_edges = False
+    granules.save()
+    deliver(granule(200, 260))
+    assert Job.objects.get().state == "ready"
+    deliver(granule(10, 20))
+    deliver(granule(30, 40))
+    job = Job.objects.get(group_key=f"A:{at(0):%Y%m%dT%H%M%S}")
+    assert job.reason == f"waiting for granules: no granule from {at(20).isoformat()} to {at(30).isoformat()}"
+
+
+def test_an_incomplete_granule_window_fails_at_the_mandatory_deadline_with_the_gap(granules, deliver):
+    deliver(granule(0, 100))
+    job = Job.objects.get()
+    assert services.jobs_timeouts_check(now=job.mandatory_deadline_at - timedelta(seconds=1)) == 0
+    assert services.jobs_timeouts_check(now=job.mandatory_deadline_at) == 1
+    job.refresh_from_db()
+    assert (job.state, job.reason) == (
+        "failed", f"granule window incomplete: no granule from {at(100).isoformat()} to {at(180).isoformat()}")
+
+
+def test_granule_completeness_is_only_for_granule_windows(version):
+    rule = builders.rule(version, name="slices", product_types="IW_RAW__0S", granule_gap_s=1)
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert refused.value.message_dict["granule_gap_s"] == ["Only granule-window groupings check granule completeness."]

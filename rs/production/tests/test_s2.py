@@ -3,10 +3,11 @@ COPRS templates (samples/joborders/s2)."""
 
 from __future__ import annotations
 
-import re
+from datetime import UTC, datetime
 
 import pytest
 
+from rs.catalog.models import Product
 from rs.production import selectors, services
 from rs.production.choices import JobOrderDialect, JobState
 from rs.production.models import Job
@@ -52,7 +53,9 @@ def test_an_l0c_job_order_follows_the_s2_template_structure(deliver):
     builders.rule(version, name="s2-l0c", mission="S2", product_types="MSI_L0U_DS", acquisition_station="SGS_",
                   processing_station="RS__")
     for aux_type in L0C_AUX:
-        aux(aux_type, mission="S2", start=at(-86400), stop=None)
+        if aux_type != "GIP_VIEDIR":
+            aux(aux_type, mission="S2", start=at(-86400), stop=None)
+    viedir = band_gips("GIP_VIEDIR")
     level("MSI_L0U_GR", mission="S2", family="S2_L0_GR", mode="", start=at(0), stop=at(3.6))
     datastrip = level("MSI_L0U_DS", mission="S2", family="S2_L0_DS", mode="", start=at(0), stop=at(180.229))
     deliver(datastrip)
@@ -77,4 +80,41 @@ def test_an_l0c_job_order_follows_the_s2_template_structure(deliver):
     assert children(procs[1].find("List_of_Outputs/Output")) == children(template_proc.find("List_of_Outputs/Output"))
     gip = next(i for i in procs[1].iter("Input") if i.findtext("File_Type") == "GIP_VIEDIR")
     assert gip.findtext("File_Name_Type") == "Physical"
-    assert re.fullmatch(r"/workspace/S2A_GIP_VIEDIR_\d{6}", gip.findtext("List_of_File_Names/File_Name") or "")
+    # one file per band, in band order, as the template's thirteen @gipp_viedirNN@ placeholders
+    assert [f.text for f in gip.findall("List_of_File_Names/File_Name")] == [f"/workspace/{n}" for n in viedir]
+    assert gip.find("List_of_File_Names").get("count") == "13"
+
+
+BANDS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "8A"]
+
+
+def band_gips(gip_type: str, *, bands=BANDS, generated: str = "20170206T103051") -> list[str]:
+    """One S2 GIP file per band, named as the PDI convention has it (…_B<band>); returns the names in band order."""
+    names = [f"S2A_OPER_{gip_type}_MPC__{generated}_V20150622T000000_21000101T000000_B{band}" for band in bands]
+    for name in names:
+        aux(gip_type, mission="S2", name=name, start=at(-86400), stop=None,
+            generated=datetime.strptime(generated, "%Y%m%dT%H%M%S").replace(tzinfo=UTC))
+    return names
+
+
+@pytest.mark.django_db
+def test_a_band_gip_waits_for_every_band_and_takes_the_newest_file_of_each(deliver):
+    version = services.processor_import(data=(OUR_TASKTABLES / "s2" / "S2_L0C.xml").read_bytes())
+    builders.rule(version, name="s2-l0c", mission="S2", product_types="MSI_L0U_DS")
+    for aux_type in L0C_AUX:
+        if aux_type != "GIP_VIEDIR":
+            aux(aux_type, mission="S2", start=at(-86400), stop=None)
+    old = band_gips("GIP_VIEDIR", bands=BANDS[:12])  # band 8A is missing
+    level("MSI_L0U_GR", mission="S2", family="S2_L0_GR", mode="", start=at(0), stop=at(3.6))
+    deliver(level("MSI_L0U_DS", mission="S2", family="S2_L0_DS", mode="", start=at(0), stop=at(180.229)))
+    job = Job.objects.get()
+    viedir = job.inputs.get(key="GIP_VIEDIR")
+    assert (job.state, viedir.status, viedir.attempts[0]["note"]) == ("waiting_inputs", "missing",
+                                                                       "no file for band B8A")
+    assert len(viedir.attempts[0]["queries"]) == 13
+    newer = band_gips("GIP_VIEDIR", bands=["02", "8A"], generated="20200101T000000")
+    deliver(Product.objects.get(name=newer[1]))  # the last band arrives: the job wakes up
+    job.refresh_from_db()
+    assert job.state == JobState.READY
+    files = list(job.inputs.get(key="GIP_VIEDIR").files.order_by("position").values_list("name", flat=True))
+    assert files == [old[0], newer[0], *old[2:], newer[1]]

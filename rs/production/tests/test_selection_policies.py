@@ -140,6 +140,56 @@ def test_min_results_turns_too_few_files_into_a_missing_input():
     assert (result.products, result.note) == ((), "1 found, the table asks for at least 2")
 
 
+def test_max_results_keeps_the_first_files_by_start():
+    # the S3 OL1 table's ECMWF input: ValIntersectWithoutDuplicates(0, 10800), minResults 2, maxResults 3
+    for n, hours in enumerate((-6, 0, 6, 12, 18)):
+        aux("AX___MF1_AX", name=f"ecmwf-{n}", start=at(hours * 3600), stop=at(hours * 3600 + 6 * 3600),
+            mission="S3")
+    s3 = SelectionContext(mission="S3", platform="A")
+    # [0, 18 h + 3 h] meets the files from 0, 6, 12 and 18 h: the first three by start are kept
+    wide = select(policy="ValIntersectWithoutDuplicates", file_type="AX___MF1_AX", start=at(0), stop=at(64800),
+                  t0=0, t1=10800, context=s3, min_results=2, max_results=3)
+    assert ([p.name for p in wide.products], wide.note) == (
+        ["ecmwf-1", "ecmwf-2", "ecmwf-3"], "4 or more found, the table allows at most 3: the first 3 by start kept")
+    assert wide.queries[0].endswith("LIMIT 4")  # one more than allowed: enough to tell that some were left out
+    exact = select(policy="ValIntersectWithoutDuplicates", file_type="AX___MF1_AX", start=at(0), stop=at(43200),
+                   t0=0, t1=10800, context=s3, min_results=2, max_results=3)
+    assert ([p.name for p in exact.products], exact.note) == (["ecmwf-1", "ecmwf-2", "ecmwf-3"], "")
+    # [0, 3 h 100 s] meets only the file from 0 h
+    narrow = select(policy="ValIntersectWithoutDuplicates", file_type="AX___MF1_AX", start=at(0), stop=at(100),
+                    t0=0, t1=10800, context=s3, min_results=2, max_results=3)
+    assert (narrow.products, narrow.note) == ((), "1 found, the table asks for at least 2")
+
+
+def test_max_results_caps_a_list_policy_without_a_sql_limit():
+    for n in range(4):
+        aux("AUX_X", name=f"piece-{n}", start=at(n * 25), stop=at(n * 25 + 25))
+    result = select(policy="FullCoverage", file_type="AUX_X", start=JOB[0], stop=JOB[1], t0=0, t1=0, context=S1A,
+                    max_results=2)
+    assert ([p.name for p in result.products], result.note) == (
+        ["piece-0", "piece-1"], "4 found, the table allows at most 2: the first 2 by start kept")
+
+
+# --- S2 band-dependent GIPs -------------------------------------------------------------------------------------------
+
+
+S2A = SelectionContext(mission="S2", platform="A")
+
+
+def test_a_band_selection_takes_the_latest_file_of_that_band_only():
+    gip = "S2A_OPER_GIP_VIEDIR_MPC__{generated}_V20150622T000000_21000101T000000_B{band}"
+    aux("GIP_VIEDIR", mission="S2", name=gip.format(generated="20170101T000000", band="8A"), start=at(-1000),
+        generated=at(-900))
+    aux("GIP_VIEDIR", mission="S2", name=gip.format(generated="20180101T000000", band="8A"), start=at(-1000),
+        generated=at(-800))
+    aux("GIP_VIEDIR", mission="S2", name=gip.format(generated="20190101T000000", band="08"), start=at(-1000),
+        generated=at(-700))  # newer, but another band
+    result = select(policy="LatestValCover", file_type="GIP_VIEDIR", start=JOB[0], stop=JOB[1], t0=0, t1=0,
+                    context=S2A, band="8A")
+    assert [p.name for p in result.products] == [gip.format(generated="20180101T000000", band="8A")]
+    assert result.band == "8A" and "LIKE '%\\_B8A'" in result.queries[0]
+
+
 def test_largest_overlap_prefers_the_largest_overlap_then_the_start_closest_to_a():
     aux("AUX_X", name="overlap-60", start=at(40), stop=at(200), generated=at(0))
     aux("AUX_X", name="overlap-70-late", start=at(30), stop=at(500))
@@ -304,3 +354,19 @@ def test_selection_queries_are_served_by_the_catalogue_indexes(analysed_catalogu
     # aux files: open stops in their own UNION ALL branch, so that on a large catalogue the stop test is an index
     # condition (bench/production shows the plan)
     assert (len(parts), "UNION ALL" in sql) == ((2, True) if file_type.startswith("AUX_") else (1, False))
+
+
+@pytest.mark.parametrize("policy", ["ValCover", "LatestValCover", "ValIntersect", "LatestValidityClosest",
+                                    "BestCentredCover", "LargestOverlap85", "ClosestStartValidity",
+                                    "ClosestStopValidity", "ValIntersectWithoutDuplicates", "FullCoverage"])
+@pytest.mark.parametrize(("file_type", "window"), [("AUX_RES", (at(0), at(100))), ("IW_RAW__0S", (at(0), at(100))),
+                                                   ("AUX_CAL", (at(7), at(7)))])
+def test_a_policy_compiled_once_gives_the_query_a_fresh_compilation_gives(policy, file_type, window):
+    from rs.production.selection import SelectionPlan
+
+    context = SelectionContext(mission="S1", platform="A", instrument_configuration_id=6, acquisition_mode="IW")
+    for t0, t1 in ((0, 0), (8.8, 360), (8.8, -30), (0, 0)):  # later plans reuse the compiled SQL of earlier ones
+        plan = SelectionPlan(policy=policy, file_type=file_type, start=window[0], stop=window[1], t0=t0, t1=t1,
+                             context=context, max_results=3)
+        fresh = [qs.query.get_compiler(using="default").as_sql() for qs in plan.branches]
+        assert plan.compiled("default", "postgresql") == [(sql, list(params)) for sql, params in fresh]

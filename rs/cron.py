@@ -1,9 +1,10 @@
 """Five-field cron expressions (minute hour day-of-month month day-of-week) and the windows they open.
 
-Used by the sampling gate: a rule "0 */6 * * *" with a duration of 3600 s accepts every source time that falls in the
-first hour after a firing. Supported per field: `*` (and `?`, Quartz's "no value"), numbers, names (JAN-DEC,
-SUN-SAT), lists `a,b`, ranges `a-b` and steps `*/n`, `a-b/n`, `a/n`. Day of week 0 and 7 are Sunday. As in Vixie
-cron, when both day of month and day of week are restricted a day matches if either does.
+Shared by ingestion's sampling gate and production's recurring time windows: "0 */6 * * *" with a duration of
+3600 s accepts every moment that falls in the first hour after a firing. Supported per field: `*` (and `?`,
+Quartz's "no value"), numbers, names (JAN-DEC, SUN-SAT), lists `a,b`, ranges `a-b` and steps `*/n`, `a-b/n`,
+`a/n`. Day of week 0 and 7 are Sunday. As in Vixie cron, when both day of month and day of week are restricted a
+day matches if either does.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rs.ingestion.cron import InvalidCron, cron_parse
+from rs.cron import InvalidCron, cron_parse
 
 
 def at(text: str) -> datetime:
