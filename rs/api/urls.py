@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from rs.catalog.api.views import CatalogEventViewSet, ProductViewSet
+from rs.ingestion.api.views import InboxStatusViewSet, QuarantineViewSet, SessionViewSet
 from rs.production.api.views import JobViewSet, PlanViewSet, ProcessorVersionViewSet, RuleViewSet
 
 router = DefaultRouter()
@@ -14,6 +15,9 @@ router.register("production/processors", ProcessorVersionViewSet, basename="prod
 router.register("production/rules", RuleViewSet, basename="production-rule")
 router.register("production/jobs", JobViewSet, basename="production-job")
 router.register("production/plan", PlanViewSet, basename="production-plan")
+router.register("ingestion/inboxes", InboxStatusViewSet, basename="ingestion-inbox")
+router.register("ingestion/sessions", SessionViewSet, basename="ingestion-session")
+router.register("ingestion/quarantine", QuarantineViewSet, basename="ingestion-quarantine")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
