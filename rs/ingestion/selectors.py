@@ -46,11 +46,13 @@ def inboxes_status(*, since: datetime) -> QuerySet[Inbox]:
     """Every inbox with its entry counts, in one query with conditional aggregates.
 
     Annotated `<state>` for the open states (any age) and `<state>_since` for the finished ones (finished at or after
-    `since`). The join takes only those rows, through the claim index (inbox, state) and the finished index
-    (inbox, finished_at), so the cost follows the work in flight and the window, never an inbox's whole history.
+    `since`). The join takes only those rows, both branches of its condition being ranges of the (state,
+    finished_at, inbox) index, so the cost follows the work in flight, the failures and the window, never the
+    history of ingested entries.
     """
-    counted = FilteredRelation(
-        "entries", condition=Q(entries__state__in=OPEN_STATES) | Q(entries__finished_at__gte=since))
+    counted = FilteredRelation("entries", condition=(
+        Q(entries__state__in=OPEN_STATES)
+        | Q(entries__state__in=[s for s in FINISHED_STATES if s not in OPEN_STATES], entries__finished_at__gte=since)))
     counts = {str(state): Count("counted", filter=Q(counted__state=state)) for state in OPEN_STATES}
     counts |= {f"{state}_since": Count("counted", filter=Q(counted__state=state, counted__finished_at__gte=since))
                for state in FINISHED_STATES}

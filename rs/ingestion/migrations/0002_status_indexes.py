@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="inboxentry",
-            index=models.Index(fields=["inbox", "finished_at", "state"], name="inbox_entry_finished"),
+            index=models.Index(fields=["state", "finished_at", "inbox"], name="inbox_entry_finished"),
         ),
         migrations.AddIndex(
             model_name="inboxentry",

@@ -56,8 +56,8 @@ class InboxEntry(models.Model):
                          condition=Q(state=EntryState.TRANSFERRING)),
             models.Index(fields=["finished_at"], name="inbox_entry_quarantined",
                          condition=~Q(quarantine_key="")),
-            # the inbox status (entries finished within a window, per inbox)
-            models.Index(fields=["inbox", "finished_at", "state"], name="inbox_entry_finished"),
+            # the inbox status: entries in a state, and entries of a state finished within a window (with their inbox)
+            models.Index(fields=["state", "finished_at", "inbox"], name="inbox_entry_finished"),
             # the quarantine listing, newest failure first, with and without an inbox
             models.Index(fields=["-finished_at", "-id"], name="inbox_entry_failed",
                          condition=Q(state=EntryState.FAILED)),
