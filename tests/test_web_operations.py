@@ -106,8 +106,21 @@ def test_an_operator_retries_a_failed_job(web_page, operator, failed_job):
     page.wait_for_selector("#panel-events .card[data-state=ready]")
     assert "created" in page.inner_text("#panel-events table")
     page.get_by_role("tab", name="Monitoring").click()
-    page.wait_for_selector("#panel-monitoring .card[data-endpoint='/healthz'][data-state=ready]")
-    screenshot(page, "operations-monitoring")
+    page.wait_for_selector("#dashboards-card[data-state=ready]")
+    page.wait_for_selector("#readiness-card[data-state=ready]")
+    assert "Status\tready" in page.inner_text("#readiness-card")
+    boards = page.locator("#dashboards [data-dashboard]").evaluate_all("nodes => nodes.map(n => n.dataset.dashboard)")
+    assert boards == ["throughput", "timeliness", "storage", "failures"]
+    throughput = page.locator("[data-dashboard=throughput] figure")
+    assert throughput.locator("figcaption").all_inner_texts()[0].startswith("Products published per hour")
+    assert throughput.first.locator("rect.bar").count() == 24  # one bar per hour of the default window
+    failed_jobs = page.locator("figure[data-panel='Jobs failed per hour'] rect.bar title").all_text_contents()
+    assert len(failed_jobs) == 24 and failed_jobs[-1].endswith(": 0")  # the failed job changed state before the retry
+    page.get_by_role("button", name="3 days").click()
+    page.wait_for_selector("#dashboards-card[data-state=ready]")
+    assert page.url.endswith("&hours=72") and "tab=monitoring" in page.url
+    assert page.locator("[data-dashboard=throughput] figure").first.locator("rect.bar").count() == 72
+    screenshot(page, "operations-monitoring", full_page=True)
     assert [e for e in page.log.errors if "404" not in e] == []
 
 

@@ -2,13 +2,14 @@
  * ingestion (inboxes, sessions, quarantine with retry: ops-ingestion.js); monitoring; the catalogue's event outbox.
  * Each part talks to its operator-API endpoint and says plainly when that endpoint does not exist (ops-panels.js).
  * The page keeps its tab, filters and open job in its URL: /ops/?tab=jobs&state=failed&job=12,
- * /ops/?tab=ingestion&inbox=alpha&reason=checksum&sessions=complete.
+ * /ops/?tab=ingestion&inbox=alpha&reason=checksum&sessions=complete, /ops/?tab=monitoring&hours=72.
  */
 
 import { definitionTable, h, replace, say } from "./dom.js";
 import { formatTime } from "./format.js";
 import { HttpError, getJSON, postJSON } from "./http.js";
 import { startIngestion as ingestionTab } from "./ops-ingestion.js";
+import { startMonitoring as monitoringTab } from "./ops-monitoring.js";
 import { adminLink, endpointCard, jsonTable, rowsOf, unavailable } from "./ops-panels.js";
 
 const JOBS = "/api/v1/production/jobs/";
@@ -20,7 +21,8 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 const params = new URLSearchParams(window.location.search);
 const view = { tab: params.get("tab") || "jobs", state: params.get("state") || "", job: params.get("job") || "",
   rule: params.get("rule") || "", processor: params.get("processor") || "", inbox: params.get("inbox") || "",
-  reason: params.get("reason") || "", sessions: params.get("sessions") === "complete" ? "complete" : "" };
+  reason: params.get("reason") || "", sessions: params.get("sessions") === "complete" ? "complete" : "",
+  hours: params.get("hours") || "" };
 
 function writeUrl() {
   const query = new URLSearchParams();
@@ -210,10 +212,7 @@ function startIngestion() {
 }
 
 function startMonitoring() {
-  replace(document.getElementById("panel-monitoring"),
-    endpointCard({ title: "Liveness", url: "/healthz", render: (body) => definitionTable(Object.entries(body)) }),
-    endpointCard({ title: "Readiness of the dependencies", url: "/readyz" }),
-    endpointCard({ title: "Dashboards", url: "/api/v1/monitoring/dashboards/" }));
+  monitoringTab(document.getElementById("panel-monitoring"), view, writeUrl);
 }
 
 function startEvents() {
