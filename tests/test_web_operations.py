@@ -133,9 +133,15 @@ def test_an_operator_follows_inboxes_and_sessions_and_works_the_quarantine(web_p
     world = status_world(tmp_path)
     page = web_page
     sign_in(page, "olga", PASSWORD, next_url="/ops/")
-    page.get_by_role("tab", name="Ingestion").click()
+    page.get_by_role("tab", name="Production jobs").focus()  # the tabs follow the arrow keys
+    page.keyboard.press("ArrowRight")
     page.wait_for_selector("#panel-ingestion[data-state=ready]")
+    assert page.get_by_role("tab", name="Ingestion").get_attribute("aria-selected") == "true"
     assert page.url.endswith("/ops/?tab=ingestion")
+    # configuration stays in the admin, one link away from each row
+    assert page.get_by_role("link", name="alpha", exact=True).get_attribute("href") == (
+        f"/admin/ingestion/inbox/{world.alpha.pk}/change/")
+    assert page.get_by_role("link", name="administration", exact=True).get_attribute("href") == "/admin/"
 
     # inboxes: entries per state, the last poll and what is wrong
     assert page.inner_text("#inboxes-status") == "4 inboxes, 1 with problems"
