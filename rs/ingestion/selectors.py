@@ -69,8 +69,8 @@ def entry_get(*, entry_id: int) -> InboxEntry:
 def entries_failed(*, inbox_id: int | None = None, reason: str = "") -> QuerySet[InboxEntry]:
     """Failed entries (quarantined or not), newest first: what `quarantine list`, the admin and the API show.
 
-    Partial indexes on failed entries serve the order with or without an inbox; `reason` (case-insensitive, any part)
-    uses the trigram index of failed reasons on PostgreSQL.
+    The (state, finished_at, inbox) index serves the order, a partial index per inbox the inbox filter; `reason`
+    (case-insensitive, any part) can use the trigram index of failed reasons on PostgreSQL.
     """
     qs = InboxEntry.objects.filter(state=EntryState.FAILED).select_related("inbox")
     if inbox_id is not None:
