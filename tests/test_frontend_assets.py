@@ -30,8 +30,8 @@ from django.test import RequestFactory
 from rs.map_widgets import OfflineGISModelAdmin, OfflineMapWidget
 
 BASEMAP = "rs/basemap/countries-50m.geojson"
-WEB_MODULES = ("search-page", "ops-page", "ops-panels", "map", "geometry", "odata", "search-form", "results", "details",
-               "dom", "format", "http")
+WEB_MODULES = ("search-page", "ops-page", "ops-panels", "ops-ingestion", "ops-monitoring", "map", "geometry", "odata",
+               "search-form", "results", "details", "dom", "format", "http")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # A footprint already split at the antimeridian (as the catalogue stores them), plus a line and a small polygon.

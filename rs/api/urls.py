@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from rs.campaigns.api.views import DatasetViewSet
 from rs.catalog.api.views import CatalogEventViewSet, ProductViewSet
+from rs.ingestion.api.views import InboxStatusViewSet, QuarantineViewSet, SessionViewSet
 from rs.production.api.orders import OrderViewSet
 from rs.production.api.views import JobViewSet, PlanViewSet, ProcessorVersionViewSet, RuleViewSet
 
@@ -18,6 +19,9 @@ router.register("production/jobs", JobViewSet, basename="production-job")
 router.register("production/plan", PlanViewSet, basename="production-plan")
 router.register("production/orders", OrderViewSet, basename="production-order")
 router.register("campaigns/datasets", DatasetViewSet, basename="campaign-dataset")
+router.register("ingestion/inboxes", InboxStatusViewSet, basename="ingestion-inbox")
+router.register("ingestion/sessions", SessionViewSet, basename="ingestion-session")
+router.register("ingestion/quarantine", QuarantineViewSet, basename="ingestion-quarantine")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 
-from rs.errors import NotFound
+from rs.catalog.storage import object_store
+from rs.errors import Conflict, NotFound
 from rs.ingestion.choices import EntryState, SessionState
 from rs.ingestion.models import Inbox, InboxEntry, Session
 from rs.ingestion.sessions import SessionMissing, session_missing
+
+# Entries counted whatever their age: what is in flight and what waits for an operator.
+OPEN_STATES = (EntryState.WAITING, EntryState.PENDING, EntryState.TRANSFERRING, EntryState.FAILED)
+# Entries counted only when they finished within the window: their totals grow with history.
+FINISHED_STATES = (EntryState.INGESTED, EntryState.SKIPPED, EntryState.FAILED)
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,23 @@ def inboxes_overview() -> list[InboxOverview]:
     return [InboxOverview(inbox, counts.get(inbox.pk, Counter())) for inbox in Inbox.objects.order_by("name")]
 
 
+def inboxes_status(*, since: datetime) -> QuerySet[Inbox]:
+    """Every inbox with its entry counts, in one query with conditional aggregates.
+
+    Annotated `<state>` for the open states (any age) and `<state>_since` for the finished ones (finished at or after
+    `since`). The join takes only those rows, both branches of its condition being ranges of the (state,
+    finished_at, inbox) index, so the cost follows the work in flight, the failures and the window, never the
+    history of ingested entries.
+    """
+    counted = FilteredRelation("entries", condition=(
+        Q(entries__state__in=OPEN_STATES)
+        | Q(entries__state__in=[s for s in FINISHED_STATES if s not in OPEN_STATES], entries__finished_at__gte=since)))
+    counts = {str(state): Count("counted", filter=Q(counted__state=state)) for state in OPEN_STATES}
+    counts |= {f"{state}_since": Count("counted", filter=Q(counted__state=state, counted__finished_at__gte=since))
+               for state in FINISHED_STATES}
+    return Inbox.objects.annotate(counted=counted).annotate(**counts)
+
+
 def entry_get(*, entry_id: int) -> InboxEntry:
     try:
         return InboxEntry.objects.select_related("inbox").get(pk=entry_id)
@@ -41,12 +66,27 @@ def entry_get(*, entry_id: int) -> InboxEntry:
         raise NotFound(f"no inbox entry {entry_id}") from None
 
 
-def entries_failed(*, inbox_id: int | None = None) -> QuerySet[InboxEntry]:
-    """Failed entries (quarantined or not), newest first: what `quarantine list` and the admin show."""
+def entries_failed(*, inbox_id: int | None = None, reason: str = "") -> QuerySet[InboxEntry]:
+    """Failed entries (quarantined or not), newest first: what `quarantine list`, the admin and the API show.
+
+    The (state, finished_at, inbox) index serves the order, a partial index per inbox the inbox filter; `reason`
+    (case-insensitive, any part) can use the trigram index of failed reasons on PostgreSQL.
+    """
     qs = InboxEntry.objects.filter(state=EntryState.FAILED).select_related("inbox")
     if inbox_id is not None:
         qs = qs.filter(inbox_id=inbox_id)
+    if reason:
+        qs = qs.filter(reason__icontains=reason)
     return qs.order_by("-finished_at", "-id")
+
+
+def quarantine_download_url(*, entry_id: int) -> str:
+    """A short-lived URL of the entry's quarantine copy (named `<entry id>-<item><suffix>` as stored); Conflict when
+    it has none."""
+    entry = entry_get(entry_id=entry_id)
+    if not entry.quarantine_key:
+        raise Conflict(f"inbox entry {entry_id} has no quarantine copy")
+    return object_store().download_url(key=entry.quarantine_key, filename=PurePosixPath(entry.quarantine_key).name)
 
 
 def sessions_incomplete() -> list[tuple[Session, SessionMissing]]:
@@ -54,6 +94,18 @@ def sessions_incomplete() -> list[tuple[Session, SessionMissing]]:
     sessions = Session.objects.filter(state=SessionState.INCOMPLETE).prefetch_related("files").order_by(
         "first_seen_at", "id")
     return [(session, session_missing(session)) for session in sessions]
+
+
+def sessions_in_state(*, state: str) -> QuerySet[Session]:
+    """Sessions in one state with their files (prefetched per page); the (state, first_seen_at) index orders them."""
+    return Session.objects.filter(state=state).prefetch_related("files")
+
+
+def session_by_id(*, pk: int) -> Session:
+    try:
+        return Session.objects.prefetch_related("files").get(pk=pk)
+    except Session.DoesNotExist:
+        raise NotFound(f"no session {pk}") from None
 
 
 def session_get(*, satellite: str, session_id: str) -> Session:

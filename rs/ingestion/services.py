@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rs.catalog.storage import object_store
+from rs.errors import Conflict
 from rs.ingestion.bulk import cli_inbox, paths_expand, paths_record
 from rs.ingestion.choices import EntryState
 from rs.ingestion.claims import entries_reap
@@ -22,6 +23,7 @@ from rs.ingestion.draining import inbox_drain as _inbox_drain
 from rs.ingestion.models import Inbox, InboxEntry, SamplingRule
 from rs.ingestion.polling import PollSummary, inboxes_due, pending_due_count
 from rs.ingestion.polling import inbox_poll as _inbox_poll
+from rs.ingestion.selectors import entry_get
 from rs.ingestion.staging import staging_sweep
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ __all__ = [
     "drains_enqueue",
     "entries_reap",
     "entries_retry",
+    "entry_quarantine_purge",
+    "entry_retry",
     "inbox_create",
     "inbox_drain",
     "inbox_poll",
@@ -183,3 +187,19 @@ def quarantine_purge(*, entry_ids: Iterable[int] | None = None, older_than_days:
         purged += 1
     return purged
 
+
+def entry_retry(*, entry_id: int) -> InboxEntry:
+    """Retry one failed entry (see `entries_retry`); NotFound for an unknown id, Conflict when it is not failed (a
+    second click, or a retry already under way)."""
+    if not entries_retry(entry_ids=[entry_id]):
+        entry = entry_get(entry_id=entry_id)
+        raise Conflict(f"inbox entry {entry_id} is {entry.state}: only failed entries can be retried")
+    return entry_get(entry_id=entry_id)
+
+
+def entry_quarantine_purge(*, entry_id: int) -> InboxEntry:
+    """Delete one entry's quarantine copy (the entry keeps its state and reason); Conflict when it has none."""
+    if not quarantine_purge(entry_ids=[entry_id]):
+        entry_get(entry_id=entry_id)
+        raise Conflict(f"inbox entry {entry_id} has no quarantine copy")
+    return entry_get(entry_id=entry_id)

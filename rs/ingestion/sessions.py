@@ -54,6 +54,38 @@ def session_missing(session: Session) -> SessionMissing:
     )
 
 
+@dataclass(frozen=True)
+class ChannelStatus:
+    """One channel of a session: its DSIB (None until catalogued), how many chunks that DSIB lists, how many of the
+    channel's chunks are catalogued, and exactly which listed chunks are not."""
+
+    channel: int
+    dsib: str | None
+    chunks_listed: int
+    chunks_received: int
+    missing_chunks: tuple[str, ...]
+
+
+def session_channels(session: Session) -> list[ChannelStatus]:
+    """Per-channel status from the session's files (prefetch them for a list); the channels of `session_missing`
+    plus any channel a file names beyond the expected count."""
+    files = list(session.files.all())
+    received = {f.name for f in files if f.kind == SessionFileKind.DSDB}
+    channels = sorted(set(range(1, session.channels + 1)) | {f.channel for f in files})
+    statuses = []
+    for channel in channels:
+        dsibs = [f for f in files if f.kind == SessionFileKind.DSIB and f.channel == channel]
+        listed = list(dict.fromkeys(name for f in dsibs for name in f.listed))
+        statuses.append(ChannelStatus(
+            channel=channel,
+            dsib=min(f.name for f in dsibs) if dsibs else None,
+            chunks_listed=len(listed),
+            chunks_received=sum(1 for f in files if f.kind == SessionFileKind.DSDB and f.channel == channel),
+            missing_chunks=tuple(sorted(name for name in listed if name not in received)),
+        ))
+    return statuses
+
+
 def session_product_name(session: Session) -> str:
     """The session id, prefixed with the satellite when the id does not carry it (EDRS and test ids)."""
     if session.satellite and not session.session_id.startswith(session.satellite):

@@ -1,26 +1,9 @@
-"""Who may read the monitoring API: operators (and admins)."""
+"""Who may read the monitoring API: operators (and admins), as every operator endpoint (rs/api/permissions.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from rest_framework import permissions
-from rest_framework.request import Request
-
-from rs.access.choices import Role
-from rs.access.principals import Principal, roles_of
+from rs.api.permissions import IsOperator as _IsOperator
 
 
-class IsOperator(permissions.BasePermission):
+class IsOperator(_IsOperator):
     message = "the monitoring API is for operators"
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if isinstance(request.auth, Principal):  # a token: its roles, also for external users without an account
-            return request.auth.has_role(Role.OPERATOR)
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if user.is_staff:  # staff reach the operations view (/ops/), whose dashboards read this API
-            return True
-        groups = frozenset(user.groups.values_list("name", flat=True))
-        return Role.OPERATOR in roles_of(is_superuser=bool(user.is_superuser), group_names=groups)

@@ -90,9 +90,13 @@ export function createDetails(panel, { client, onClose, onZoom, onOpenProduct })
   function quicklook(product) {
     const asset = (product.Assets || []).find((a) => a.Type === "QUICKLOOK");
     if (!asset) return h("p", { class: "muted" }, "No quicklook.");
+    if (!client.authenticated) {  // quicklooks are downloads: they need a signed-in session too
+      return h("p", { class: "muted quicklook-sign-in" }, h("a", {
+        href: `${client.loginUrl}?next=${encodeURIComponent(`/?product=${product.Id}`)}` }, "Sign in"), " to see the quicklook.");
+    }
     const figure = h("figure", { class: "quicklook" });
     const image = h("img", { src: asset.DownloadLink, alt: `Quicklook of ${product.Name}`, loading: "lazy" });
-    image.addEventListener("error", () => replace(figure, h("p", { class: "muted" }, "Quicklook not available on this server yet.")));
+    image.addEventListener("error", () => replace(figure, h("p", { class: "muted" }, "The quicklook could not be loaded.")));
     figure.append(image);
     return figure;
   }

@@ -1,12 +1,15 @@
 /* The operations page (/ops/, staff only): production jobs by state with "why is it waiting", retry and cancel;
- * ingestion (inboxes, sessions, quarantine); monitoring; the catalogue's event outbox. Each part talks to its
- * operator-API endpoint and says plainly when that endpoint does not exist yet (ops-panels.js).
- * The page keeps its tab, job filter and open job in its URL: /ops/?tab=jobs&state=failed&job=12.
+ * ingestion (inboxes, sessions, quarantine with retry: ops-ingestion.js); monitoring; the catalogue's event outbox.
+ * Each part talks to its operator-API endpoint and says plainly when that endpoint does not exist (ops-panels.js).
+ * The page keeps its tab, filters and open job in its URL: /ops/?tab=jobs&state=failed&job=12,
+ * /ops/?tab=ingestion&inbox=alpha&reason=checksum&sessions=complete, /ops/?tab=monitoring&hours=72.
  */
 
 import { definitionTable, h, replace, say } from "./dom.js";
 import { formatTime } from "./format.js";
 import { HttpError, getJSON, postJSON } from "./http.js";
+import { startIngestion as ingestionTab } from "./ops-ingestion.js";
+import { startMonitoring as monitoringTab } from "./ops-monitoring.js";
 import { adminLink, endpointCard, jsonTable, rowsOf, unavailable } from "./ops-panels.js";
 
 const JOBS = "/api/v1/production/jobs/";
@@ -17,7 +20,9 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 const params = new URLSearchParams(window.location.search);
 const view = { tab: params.get("tab") || "jobs", state: params.get("state") || "", job: params.get("job") || "",
-  rule: params.get("rule") || "", processor: params.get("processor") || "" };
+  rule: params.get("rule") || "", processor: params.get("processor") || "", inbox: params.get("inbox") || "",
+  reason: params.get("reason") || "", sessions: params.get("sessions") === "complete" ? "complete" : "",
+  hours: params.get("hours") || "" };
 
 function writeUrl() {
   const query = new URLSearchParams();
@@ -203,20 +208,11 @@ function startJobs() {
 // --- Ingestion, monitoring, events -----------------------------------------------------------------------------------
 
 function startIngestion() {
-  replace(document.getElementById("panel-ingestion"),
-    endpointCard({ title: "Inboxes", url: "/api/v1/ingestion/inboxes/",
-      meanwhile: adminLink("/admin/ingestion/inbox/", "Ingestion › Inboxes in the administration") }),
-    endpointCard({ title: "Downlink sessions", url: "/api/v1/ingestion/sessions/?state=incomplete",
-      meanwhile: adminLink("/admin/ingestion/session/", "Ingestion › Sessions in the administration") }),
-    endpointCard({ title: "Quarantine", url: "/api/v1/ingestion/quarantine/",
-      meanwhile: adminLink("/admin/ingestion/inboxentry/?state__exact=failed", "failed inbox entries in the administration") }));
+  ingestionTab(document.getElementById("panel-ingestion"), view, writeUrl);
 }
 
 function startMonitoring() {
-  replace(document.getElementById("panel-monitoring"),
-    endpointCard({ title: "Liveness", url: "/healthz", render: (body) => definitionTable(Object.entries(body)) }),
-    endpointCard({ title: "Readiness of the dependencies", url: "/readyz" }),
-    endpointCard({ title: "Dashboards", url: "/api/v1/monitoring/dashboards/" }));
+  monitoringTab(document.getElementById("panel-monitoring"), view, writeUrl);
 }
 
 function startEvents() {

@@ -1,8 +1,8 @@
 /* Building blocks of the operations page: panels over operator-API endpoints that may not exist yet.
  *
- * Production, ingestion and monitoring APIs are built in parallel with this page. A panel asks its endpoint; a 404
- * shows a clear "not available yet" box naming the endpoint and where to look meanwhile (the admin), and any JSON
- * it gets is shown as a table, so a new endpoint appears here as soon as it is routed.
+ * A panel asks its endpoint; a 404 (a deployment without that part of the operator API) shows a clear "not
+ * available" box naming the endpoint and where to look meanwhile (the admin), and any JSON it gets is shown as a
+ * table. The ingestion and monitoring tabs have their own modules (ops-ingestion.js, ops-monitoring.js).
  */
 
 import { h, replace } from "./dom.js";

@@ -56,6 +56,11 @@ class InboxEntry(models.Model):
                          condition=Q(state=EntryState.TRANSFERRING)),
             models.Index(fields=["finished_at"], name="inbox_entry_quarantined",
                          condition=~Q(quarantine_key="")),
+            # the inbox status: entries in a state, and entries of a state finished within a window (with their inbox)
+            models.Index(fields=["state", "finished_at", "inbox"], name="inbox_entry_finished"),
+            # the quarantine of one inbox, newest failure first (inbox_entry_finished serves every inbox)
+            models.Index(fields=["inbox", "-finished_at", "-id"], name="inbox_entry_failed_inbox",
+                         condition=Q(state=EntryState.FAILED)),
         ]
 
     def __str__(self) -> str:
