@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from rs.errors import NotFound
-from rs.production.choices import InputStatus, JobState
+from rs.production.choices import Grouping, InputStatus, JobState
 from rs.production.joborder import joborder_render
 from rs.production.models import Job, ProcessorVersion, ProductionRule
 from rs.production.preparation import joborder_spec, stored_resolutions, workdir_of
@@ -81,7 +81,8 @@ def job_why(*, job_id: int) -> dict[str, Any]:
     if waiting and missing:
         summary = "waiting for " + ", ".join(f"{i.key} ({'mandatory' if i.mandatory else 'optional'})"
                                              for i in missing)
-        if job.reason:  # a granule window also incomplete
+        granules_checked = job.rule.grouping == Grouping.GRANULE_WINDOW and job.rule.granule_gap_s is not None
+        if granules_checked and job.reason:  # the granule window is incomplete too (another reason is history)
             summary += f"; {job.reason}"
     elif waiting and job.reason:
         summary = job.reason
