@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from conftest import worker_database_url
 from rs.catalog import services
-from rs.catalog.bulk_load import BulkLoadError, footprint_hexewkb, products_load
+from rs.catalog.bulk import BulkLoadError, footprint_hexewkb, products_load
 from rs.catalog.choices import EventKind, ProcessingLevel, ProductFamily
 from rs.catalog.footprints import InvalidFootprint, footprint_normalise
 from rs.catalog.models import CatalogEvent, Product, ProductAttribute
@@ -95,7 +95,10 @@ def snapshot(product: Product) -> dict[str, object]:
                      generation_date=datetime(2024, 6, 4, 12, 30, 0, 500000, tzinfo=UTC)), PUBLISHED),
     (s3_crossing_line(), dict(mission="S3", platform="A", family=ProductFamily.S3_L1_NRT, product_type="OL_1_EFR___",
                               level=ProcessingLevel.L1, timeliness="NR"), None),
-], ids=["s1-clockwise-fast-path", "s3-antimeridian-geos-path"])
+    (s1_line(2, attributes={"orbitNumber": 54172}),
+     dict(mission="S1", platform="A", family=ProductFamily.S1_L1_SLICE, product_type="IW_GRDH_1S",
+          level=ProcessingLevel.L1, mode="IW"), PUBLISHED),
+], ids=["s1-clockwise-fast-path", "s3-antimeridian-geos-path", "no-product-type-nor-cloud-cover-attribute"])
 def test_the_loader_writes_exactly_what_product_register_writes(line, metadata, published):
     # given the product registered through the service, then removed
     attributes = {k: (datetime.fromisoformat(v) if k in {"processingDate", "segmentStartTime"} else v)

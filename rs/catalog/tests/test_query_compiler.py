@@ -49,14 +49,15 @@ def test_the_value_is_not_null_condition_is_kept_only_where_the_value_condition_
         return sql(text).split("EXISTS(", 1)[1]
 
     assert "IS NOT NULL" not in exists_part(
-        "Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'cloudCover' and a/Value le 30)")
+        "Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'illuminationZenithAngle' and a/Value le 30)")
     assert "IS NOT NULL" not in exists_part("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'tileId' and "
                                             "(a/Value eq 'T1' or contains(a/Value,'T2')))")
     assert 'U0."value_string" IS NOT NULL' in exists_part("Attributes/any(a:a/Name eq 'tileId')")
     assert 'U0."value_string" IS NOT NULL' in exists_part(
         "Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'tileId' and a/Value ne 'T1')")
     assert 'U0."value_double" IS NOT NULL' in exists_part(
-        "Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'cloudCover' and (a/Value le 30 or a/Value ne 50))")
+        "Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'illuminationZenithAngle' and "
+        "(a/Value le 30 or a/Value ne 50))")
 
 
 def test_product_type_equality_compiles_onto_the_product_type_column():
@@ -139,7 +140,8 @@ def _plan(text: str, order: str | None = None) -> str:
     ("contains(Name,'_GRDH_')", None, "product_name_trgm"),
     ("OData.CSC.Intersects(area=geography'SRID=4326;POINT(115 -28.5)')", None, "catalog_product_footprint_"),
     ("ContentDate/Start gt 2024-01-01 and ContentDate/Start lt 2024-02-01", "ContentDate/Start", "product_start_id"),
-    ("Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'cloudCover' and a/Value le 30)", None, "attr_double"),
+    ("Attributes/OData.CSC.DoubleAttribute/any(a:a/Name eq 'illuminationZenithAngle' and a/Value le 30)", None,
+     "attr_double"),
     ("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'tileId' and a/Value eq 'T32TQM')", None, "attr_string"),
     ("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and a/Value eq 'S2MSI1C')", None,
      "product_type_"),

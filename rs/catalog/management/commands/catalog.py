@@ -16,13 +16,13 @@ class Command(BaseCommand):
     help = "Catalog administration: demo (load the demo products), load (bulk-load metadata-only products)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        from rs.catalog.bulk_load import DEFAULT_BATCH_SIZE
+        from rs.catalog.bulk import DEFAULT_BATCH_SIZE
 
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         demo = sub.add_parser("demo", help="register the demo products (bytes in object storage, published)")
         demo.add_argument("--if-empty", action="store_true", help="do nothing when the catalog has products")
         load = sub.add_parser(
-            "load", help="bulk-load metadata-only products from NDJSON (format: rs/catalog/bulk_load.py)",
+            "load", help="bulk-load metadata-only products from NDJSON (format: rs/catalog/bulk/)",
             description="Each batch is validated, then written in one transaction. The first bad line stops the "
                         "load: nothing of its batch is written, earlier batches stay (or nothing with --atomic).")
         load.add_argument("file", metavar="FILE", help="NDJSON file, one product per line ('-' for stdin)")
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"demo products registered: {added}"))
 
     def _load(self, options: dict[str, Any]) -> None:
-        from rs.catalog.bulk_load import BulkLoadError, Progress, products_load
+        from rs.catalog.bulk import BulkLoadError, Progress, products_load
 
         verbosity = options["verbosity"]
 
