@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from rs.catalog.bulk.indexes import RebuildTiming, indexes_deferred
 from rs.catalog.bulk.rows import ProductRow, product_row_of_line
 from rs.catalog.bulk.values import BulkLoadError
 from rs.catalog.bulk.writers import Batch, PostgresWriter, SpatialiteWriter, Writer, not_loaded
@@ -31,6 +32,7 @@ class LoadReport:
     seconds: float
     parse_cpu_seconds: float  # the parser thread's CPU (JSON, validation, footprints, COPY text)
     database_seconds: float  # the main thread waiting on the writes (COPY, constraint checks, commits)
+    index_seconds: float = 0.0  # rebuilding the indexes set aside (defer_indexes), included in `seconds`
 
     @property
     def rate(self) -> float:
@@ -142,6 +144,7 @@ def products_load(
     atomic: bool = False,
     skip_existing: bool = False,
     emit_events: bool = False,
+    defer_indexes: bool = False,
     progress: Callable[[Progress], None] | None = None,
 ) -> LoadReport:
     """Load NDJSON product lines; see the module docstring for the format and the batch semantics."""
@@ -181,17 +184,19 @@ def products_load(
                 progress(Progress(counts["lines"], counts["products"], counts["skipped"],
                                   time.monotonic() - started))
 
+    rebuild = RebuildTiming()
     try:
-        if atomic:
-            with transaction.atomic():
+        with indexes_deferred(rebuild) if defer_indexes else contextlib.nullcontext():
+            if atomic:
+                with transaction.atomic():
+                    load_all()
+                    waited = time.perf_counter()
+                database[0] += time.perf_counter() - waited  # the commit, with the deferred foreign-key checks
+            else:
                 load_all()
-                waited = time.perf_counter()
-            database[0] += time.perf_counter() - waited  # the commit, with the deferred foreign-key checks
-        else:
-            load_all()
     except BulkLoadError as exc:
         exc.loaded = 0 if atomic else counts["products"]
         raise
     return LoadReport(lines=counts["lines"], products=counts["products"], attributes=counts["attributes"],
                       skipped=counts["skipped"], events=counts["events"], seconds=time.monotonic() - started,
-                      parse_cpu_seconds=parse_cpu[0], database_seconds=database[0])
+                      parse_cpu_seconds=parse_cpu[0], database_seconds=database[0], index_seconds=rebuild.seconds)
