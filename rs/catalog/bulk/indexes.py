@@ -45,6 +45,7 @@ def _set_aside(cursor: object) -> list[_SetAside]:
            ORDER BY c.conname""", [attribute])
     for table, name, definition in cursor.fetchall():  # type: ignore[attr-defined]
         quoted = connection.ops.quote_name(name)
+        restore: tuple[str, ...]
         if definition.startswith("FOREIGN KEY"):
             restore = (f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition} NOT VALID",
                        f"ALTER TABLE {table} VALIDATE CONSTRAINT {quoted}")
