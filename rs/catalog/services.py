@@ -630,8 +630,9 @@ def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> Delet
         eviction_date=product.eviction_date, content_start=product.content_start, content_end=product.content_end,
         storage_key=product.storage_key, md5=product.md5, md5_date=product.md5_date, blake3=product.blake3,
         blake3_date=product.blake3_date, footprint=product.footprint,
+        # in the order registered (as the PRIP lists a product's attributes), whatever order the database returns
         attributes=[{"name": a.name, "type": a.value_type, "value": _json_value(a.value)}
-                    for a in product.attributes.all()],
+                    for a in sorted(product.attributes.all(), key=lambda a: a.pk)],
         deletion_date=at, deletion_cause=cause,
     )
 

@@ -141,7 +141,8 @@ def test_the_catalog_classification_by_product_type_agrees_with_identification()
         if found.family == ProductFamily.SESSION:
             continue
         consolidation = "SLICE" if found.family == ProductFamily.S1_L0_SLICE else "FULL"  # what the manifest says
-        assert classification_of(mission=found.mission, product_type=found.product_type, name=found.name,
-                                 attributes={"productConsolidation": consolidation}) == (found.family, found.level), name
+        classified = classification_of(mission=found.mission, product_type=found.product_type, name=found.name,
+                                       attributes={"productConsolidation": consolidation})
+        assert classified == (found.family, found.level), name
         compared += 1
     assert compared == 204
