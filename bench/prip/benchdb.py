@@ -20,8 +20,8 @@ def bench_url(name: str) -> str:
     parts = urlsplit(os.environ.get("DATABASE_URL", ""))
     if parts.scheme not in {"postgis", "postgres", "postgresql"}:
         sys.exit("DATABASE_URL must be a postgis:// URL (source your env file first): the benchmark needs PostgreSQL")
-    if not re.fullmatch(r"rs_bench(_prip\w*)?", name):  # other benchmarks own rs_bench_<area>
-        sys.exit(f"--database {name!r}: the PRIP benchmark database is rs_bench or rs_bench_prip…")
+    if not re.fullmatch(r"rs_bench(_prip\w*|_query)?", name):  # other benchmarks own rs_bench_<area>
+        sys.exit(f"--database {name!r}: the PRIP benchmark database is rs_bench, rs_bench_query or rs_bench_prip…")
     return urlunsplit(parts._replace(path="/" + name))
 
 

@@ -5,7 +5,7 @@
     .venv/bin/python bench/prip/copy_costs.py [--lines 10000] [--repeat 3]
 
 Takes `--lines` products of the benchmark NDJSON (bench/data/catalog-*.ndjson), prepared exactly as `catalog load`
-prepares them (rs/catalog/bulk_load.py), and COPYs them into scratch copies of catalog_product and
+prepares them (rs/catalog/bulk/), and COPYs them into scratch copies of catalog_product and
 catalog_productattribute: bare, then with each of the real tables' indexes alone, then with the foreign key, then
 with everything. Finally the same COPY into the real tables of the benchmark database (already holding the
 catalogue, so their indexes have their real depth), with the deferred foreign-key checks fired. Every step runs
@@ -50,15 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from rs.catalog import bulk_load
+    from rs.catalog.bulk import product_row_of_line
+    from rs.catalog.bulk.writers import PostgresWriter
 
     now = timezone.now()
     with source.open("rb") as handle:
         lines = [next(handle) for _ in range(args.lines)]
     # fresh ids and names: the real tables already hold these products
-    rows = [bulk_load.product_row_of_line(line, i, now=now) for i, line in enumerate(lines, 1)]
+    rows = [product_row_of_line(line, i, now=now) for i, line in enumerate(lines, 1)]
     rows = [r._replace(id=str(uuid.uuid4()), name=f"{r.name}.copy-costs") for r in rows]
-    writer = bulk_load._PostgresWriter()
+    writer = PostgresWriter()
     products, attributes = writer.prepare(rows, now)
     product_copy, attribute_copy = "".join(products).encode(), "".join(attributes).encode()
     attribute_rows = sum(len(r.attributes) for r in rows)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A realistic Sentinel catalogue as NDJSON for `python manage.py catalog load` (format: rs/catalog/bulk_load.py).
+"""A realistic Sentinel catalogue as NDJSON for `python manage.py catalog load` (format: rs/catalog/bulk/).
 
     python bench/prip/generate.py --count 1000000 --seed 1 > var/bench/catalog.ndjson
 

@@ -258,6 +258,28 @@ def _attribute_rows(product: Product, attributes: Mapping[str, object]) -> list[
     return rows
 
 
+def _attributes_with_product_type(attributes: Mapping[str, object], product_type: str) -> dict[str, object]:
+    """The attributes with productType equal to the product_type column: filters on productType compile onto the
+    column, so the attribute may neither differ from it nor be missing."""
+    given = attributes.get("productType")
+    if given is not None and given != product_type:
+        raise InvalidProduct(f"attribute productType {given!r} differs from the product type {product_type!r}")
+    return {**attributes, "productType": product_type} if product_type else dict(attributes)
+
+
+def _cloud_cover_of(value: object) -> float | None:
+    """The cloud_cover column of a cloudCover attribute value (None: no attribute); the value is checked as the
+    Double attribute row is."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InvalidProduct(f"attribute cloudCover: {value!r} is not a valid Double value")
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidProduct(f"attribute cloudCover: {value!r} is not a valid Double value") from None
+
+
 @transaction.atomic
 def product_register(
     *,
@@ -284,6 +306,7 @@ def product_register(
         raise InvalidProduct("only operational products can be published")
     if metadata.content_start and metadata.content_end and metadata.content_end < metadata.content_start:
         raise InvalidProduct("sensing stop is before sensing start")
+    attributes = _attributes_with_product_type(metadata.attributes, metadata.product_type)
     footprint = footprint_normalise(metadata.footprint) if metadata.footprint is not None else None
     now = timezone.now()
     product = Product(
@@ -315,6 +338,7 @@ def product_register(
         blake3=checksums.blake3 if checksums else "",
         blake3_date=checksums.computed_at if checksums and checksums.blake3 else None,
         footprint=footprint,
+        cloud_cover=_cloud_cover_of(attributes.get("cloudCover")),
         job_id=job_id,
     )
     if publish:
@@ -327,7 +351,7 @@ def product_register(
         if Product.objects.filter(scope=scope, name=name).exists():
             raise ProductAlreadyExists(f"product {name!r} is already in the catalog ({scope})") from None
         raise
-    ProductAttribute.objects.bulk_create(_attribute_rows(product, metadata.attributes))
+    ProductAttribute.objects.bulk_create(_attribute_rows(product, attributes))
     if inputs:
         found = set(Product.objects.filter(id__in=inputs).values_list("id", flat=True))
         missing = [str(i) for i in inputs if i not in found]
@@ -395,6 +419,11 @@ def product_update(
         setattr(product, name, value)
     if footprint is not None:
         product.footprint = footprint_normalise(footprint)
+    if attributes and attributes.get("productType", product.product_type) != product.product_type:
+        raise InvalidProduct(f"attribute productType {attributes['productType']!r} differs from the product type "
+                             f"{product.product_type!r}, which cannot change")
+    if attributes and "cloudCover" in attributes:
+        product.cloud_cover = _cloud_cover_of(attributes["cloudCover"])
     product.save()
     if attributes:
         ProductAttribute.objects.filter(product=product, name__in=list(attributes)).delete()
@@ -601,8 +630,9 @@ def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> Delet
         eviction_date=product.eviction_date, content_start=product.content_start, content_end=product.content_end,
         storage_key=product.storage_key, md5=product.md5, md5_date=product.md5_date, blake3=product.blake3,
         blake3_date=product.blake3_date, footprint=product.footprint,
+        # in the order registered (as the PRIP lists a product's attributes), whatever order the database returns
         attributes=[{"name": a.name, "type": a.value_type, "value": _json_value(a.value)}
-                    for a in product.attributes.all()],
+                    for a in sorted(product.attributes.all(), key=lambda a: a.pk)],
         deletion_date=at, deletion_cause=cause,
     )
 

@@ -68,6 +68,10 @@ class Product(models.Model):
     # (Multi)Polygon split at the antimeridian and counter-clockwise, LineString for WV/RF L0 nadir lines, null for
     # files without geometry. Planar geometry on lon/lat keeps the GiST index usable (a geography cast would not).
     footprint = models.GeometryField(srid=4326, null=True, blank=True, spatial_index=True)
+    # The cloudCover attribute again, typed, so that the most common optical search (type + period + cloud cover)
+    # is one index range on the product table instead of a probe of millions of attribute rows. Written by
+    # rs.catalog.services and the bulk load from the attribute itself; null when the product has none.
+    cloud_cover = models.FloatField(null=True, blank=True, help_text="Value of the cloudCover attribute (percent).")
 
     job_id = models.BigIntegerField(null=True, blank=True, help_text="Production job that made this product.")
     inputs: models.ManyToManyField[Product, ProductInput] = models.ManyToManyField(
@@ -106,6 +110,10 @@ class Product(models.Model):
                          condition=Q(publication_date__isnull=False, scope=OPERATIONAL_SCOPE)),
             models.Index(fields=["product_type", "publication_date", "id"], name="product_type_published",
                          condition=Q(publication_date__isnull=False, scope=OPERATIONAL_SCOPE)),
+            # Optical searches: a type, a sensing period and a cloud-cover bound, all three index conditions.
+            models.Index(fields=["product_type", "content_start", "cloud_cover"], name="product_type_start_cloud",
+                         condition=Q(publication_date__isnull=False, scope=OPERATIONAL_SCOPE,
+                                     cloud_cover__isnull=False)),
             # Every other date a PRIP client filters or orders on (eodag's `updated` is ModificationDate).
             models.Index(fields=["content_end", "id"], name="product_end_id"),
             models.Index(fields=["modification_date", "id"], name="product_modified_id"),

@@ -1,10 +1,10 @@
 """The one compiler: query tree → Django ORM conditions and ordering, so that a whole page is ONE SQL query.
 
 Products: every property is a column of catalog_product (btree indexes), attribute lambdas are EXISTS sub-queries on
-catalog_productattribute using its (name, value_*) partial indexes (except eq/in on productType, also a product
-column, which compile onto that column), Intersects is footprint__intersects on the GiST index, one per part of a
-multi-part area. DeletedProducts: the same columns on catalog_deletedproduct; their attributes are a JSON list,
-matched by containment (eq/in only). Nothing is ever filtered in Python.
+catalog_productattribute using its (name, value_*) partial indexes (except eq/in on productType and every condition
+on cloudCover, also product columns, which compile onto those columns), Intersects is footprint__intersects on the
+GiST index, one per part of a multi-part area. DeletedProducts: the same columns on catalog_deletedproduct; their
+attributes are a JSON list, matched by containment (eq/in only). Nothing is ever filtered in Python.
 """
 
 from __future__ import annotations
@@ -81,6 +81,9 @@ S1_PRODUCT_TYPE_ALIASES = {
 # metadata). eq/in on them compile onto the column: its btree indexes (product_type_start, product_type_published) and
 # its exact planner statistics, where the attribute table's (name, value) estimates are off by two orders of magnitude.
 COLUMN_ATTRIBUTES = {"productType": "product_type"}
+# Attributes copied into a nullable typed column (null exactly when the product has no such attribute): every value
+# condition compiles onto the column (product_type_start_cloud serves type + period + cloud cover).
+NULLABLE_COLUMN_ATTRIBUTES = {"cloudCover": ("cloud_cover", AttributeType.DOUBLE)}
 _LOOKUP_NAMES = {Op.EQ: "exact", Op.GT: "gt", Op.GE: "gte", Op.LT: "lt", Op.LE: "lte"}
 _LOOKUP_CLASSES: dict[str, Callable[[Any, Any], Any]] = {
     "exact": Exact, "gt": GreaterThan, "gte": GreaterThanOrEqual, "lt": LessThan, "lte": LessThanOrEqual,
@@ -237,8 +240,17 @@ class _Compiler:
         return Q(Exists(rows))
 
     def attribute_column(self, node: AttributeFilter) -> Q | None:
-        """eq/in (or an `or` of them) on an attribute that is also a product column, as a condition on the column;
-        None when the attribute has no column or the condition is anything else (ne, ranges, text functions, …)."""
+        """The filter as a condition on a product column: any condition on an attribute with a nullable typed column;
+        eq/in (or an `or` of them) on productType. None when the attribute has no column or the condition is
+        anything else (ne, ranges, text functions on productType, …)."""
+        typed = NULLABLE_COLUMN_ATTRIBUTES.get(node.name)
+        if typed is not None and node.value_type == typed[1]:
+            # EXISTS(attribute with value c) ≡ column IS NOT NULL AND c(column): the explicit IS NOT NULL keeps ne
+            # and not (which Django makes true for null) from matching products without the attribute.
+            present = Q(**{f"{typed[0]}__isnull": False})
+            if node.condition is None:
+                return present
+            return present & self.value_condition(node.condition, typed[0], node.name)
         column = COLUMN_ATTRIBUTES.get(node.name)
         values = _equal_values(node.condition) if column is not None else None
         if column is None or values is None or node.value_type != AttributeType.STRING:

@@ -32,6 +32,8 @@ def metadata(**overrides: Any) -> services.ProductMetadata:
         attributes={"productType": "IW_GRDH_1S", "orbitNumber": 54172, "orbitDirection": "DESCENDING"},
     )
     values.update(overrides)
+    if "attributes" not in overrides:  # the productType attribute always equals the column (product_register)
+        values["attributes"] = {**values["attributes"], "productType": values["product_type"]}
     return services.ProductMetadata(**values)
 
 

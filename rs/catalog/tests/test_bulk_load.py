@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.core.management import CommandError, call_command
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import worker_database_url
 from rs.catalog import services
-from rs.catalog.bulk_load import BulkLoadError, footprint_hexewkb, products_load
+from rs.catalog.bulk import BulkLoadError, footprint_hexewkb, products_load
 from rs.catalog.choices import EventKind, ProcessingLevel, ProductFamily
 from rs.catalog.footprints import InvalidFootprint, footprint_normalise
 from rs.catalog.models import CatalogEvent, Product, ProductAttribute
@@ -95,7 +96,10 @@ def snapshot(product: Product) -> dict[str, object]:
                      generation_date=datetime(2024, 6, 4, 12, 30, 0, 500000, tzinfo=UTC)), PUBLISHED),
     (s3_crossing_line(), dict(mission="S3", platform="A", family=ProductFamily.S3_L1_NRT, product_type="OL_1_EFR___",
                               level=ProcessingLevel.L1, timeliness="NR"), None),
-], ids=["s1-clockwise-fast-path", "s3-antimeridian-geos-path"])
+    (s1_line(2, attributes={"orbitNumber": 54172}),
+     dict(mission="S1", platform="A", family=ProductFamily.S1_L1_SLICE, product_type="IW_GRDH_1S",
+          level=ProcessingLevel.L1, mode="IW"), PUBLISHED),
+], ids=["s1-clockwise-fast-path", "s3-antimeridian-geos-path", "no-product-type-nor-cloud-cover-attribute"])
 def test_the_loader_writes_exactly_what_product_register_writes(line, metadata, published):
     # given the product registered through the service, then removed
     attributes = {k: (datetime.fromisoformat(v) if k in {"processingDate", "segmentStartTime"} else v)
@@ -387,3 +391,32 @@ def test_the_generated_catalogue_loads_with_crossers_polar_frames_and_nadir_line
     assert Product.objects.filter(footprint__isnull=False).extra(where=["ST_YMax(footprint) > 80"]).exists()
     assert Product.objects.extra(where=["GeometryType(footprint) = 'LINESTRING'"]).count() > 0
     assert Product.objects.filter(publication_date__isnull=True).count() == 0
+
+
+# --- indexes set aside during a large load --------------------------------------------------------------------------
+
+
+def _catalog_indexes_and_constraints() -> list[tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                       "('catalog_product', 'catalog_productattribute') ORDER BY 2")
+        indexes = cursor.fetchall()
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE conrelid IN "
+                       "('catalog_product'::regclass, 'catalog_productattribute'::regclass) ORDER BY 1")
+        return indexes + cursor.fetchall()
+
+
+@pytest.mark.django_db
+def test_deferred_indexes_are_rebuilt_identical_after_a_load_and_after_a_failed_one():
+    before = _catalog_indexes_and_constraints()
+    assert any(row[1] == "attr_double" for row in before) and any(row[0] == "attribute_unique_name" for row in before)
+    report = products_load(lines=ndjson(s1_line(1), s1_line(2), s3_crossing_line()), defer_indexes=True, batch_size=2)
+    assert report.products == 3 and report.index_seconds > 0
+    assert _catalog_indexes_and_constraints() == before
+    assert Product.objects.get(name=s1_line(2)["name"]).cloud_cover == 12.0
+    # a failing load (a duplicate) restores them too, and keeps the batches before the bad one
+    with pytest.raises(BulkLoadError, match="line 3: name"):
+        products_load(lines=ndjson(s1_line(3), s1_line(4), s1_line(1, id=str(uuid.uuid4()))), defer_indexes=True,
+                      batch_size=2)
+    assert _catalog_indexes_and_constraints() == before
+    assert Product.objects.count() == 5

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import re
 
-from rs.catalog.choices import ProcessingLevel, ProductFamily
+from rs.catalog.families import earth_explorer_family
 from rs.ingestion.identification.delivery_path import Delivery
 from rs.ingestion.identification.name_times import check_order, name_time
 from rs.ingestion.identification.results import Identification
-
-# Sentinel-1 plans and reports (COPRS PLAN_AND_REPORT retention policy); MPL_ORB* orbit files are processing aux.
-_S1_PLAN_OR_REPORT = re.compile(r"^(REP_|MPL_(?!ORB)|AM[VH_]_FAILUR)")
-
-
-def eo_family(mission: str, file_type: str) -> tuple[str, str]:
-    if mission == "S1":
-        if _S1_PLAN_OR_REPORT.match(file_type):
-            return ProductFamily.PLAN_AND_REPORT, ProcessingLevel.OTHER
-        return ProductFamily.AUXILIARY_FILE, ProcessingLevel.AUX
-    if mission == "S2":
-        return (ProductFamily.S2_SAD if file_type == "AUX_SADATA" else ProductFamily.S2_AUX), ProcessingLevel.AUX
-    return ProductFamily.S3_AUX, ProcessingLevel.AUX
 
 
 def identify_earth_explorer(match: re.Match[str], delivery: Delivery, pattern: str) -> Identification:
     stem = delivery.stem
     fields = {k: v for k, v in match.groupdict().items() if v is not None}
-    family, level = eo_family(fields["mission"], fields["file_type"])
+    family, level = earth_explorer_family(fields["mission"], fields["file_type"])
     validity_start = name_time(fields["validity_start"], name=stem, what="validity start")
     validity_stop = (name_time(fields["validity_stop"], name=stem, what="validity stop")
                      if "validity_stop" in fields else None)

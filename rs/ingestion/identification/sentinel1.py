@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from rs.catalog.choices import ProcessingLevel, ProductFamily
+from rs.catalog.families import S1_HIGHER_LEVEL_FAMILIES
 from rs.ingestion.identification.delivery_path import Delivery
 from rs.ingestion.identification.name_times import check_order, name_time
 from rs.ingestion.identification.results import Identification, UnrecognisedName
@@ -32,14 +33,6 @@ _TYPE_LEVELS = {
     ("ETA", "A"): ("_", ProcessingLevel.L1),
     ("OCN", "2"): ("_", ProcessingLevel.L2),
 }
-_HIGHER_LEVEL_FAMILIES = {
-    ("SLC", "S"): ProductFamily.S1_L1_SLICE, ("SLC", "A"): ProductFamily.S1_L1_ACN,
-    ("GRD", "S"): ProductFamily.S1_L1_SLICE, ("GRD", "A"): ProductFamily.S1_L1_ACN,
-    ("ETA", "X"): ProductFamily.S1_L1_ETAD,
-    ("OCN", "S"): ProductFamily.S1_L2_SLICE, ("OCN", "A"): ProductFamily.S1_L2_ACN,
-}
-
-
 def s1_l0_family(*, mode: str, klass: str, polarisation: str) -> str:
     """The family of an L0 product from its name (module docstring); ValueError with the reason otherwise."""
     if (mode in HOUSEKEEPING_MODES) != (klass == "_" and polarisation == "__"):
@@ -72,7 +65,7 @@ def s1_family(fields: dict[str, str]) -> tuple[str, str]:
             processing_level
     if fields["polarisation"] == "__" or fields["mode"] in HOUSEKEEPING_MODES | BLANK_MODES | {"RF", "EN"}:
         raise ValueError(f"mode {fields['mode']} / polarisation {fields['polarisation']} has no level-{level} products")
-    family = _HIGHER_LEVEL_FAMILIES.get((kind, fields["klass"]))
+    family = S1_HIGHER_LEVEL_FAMILIES.get((kind, fields["klass"]))
     if family is None:
         raise ValueError(f"class {fields['klass']!r} does not exist for {kind} products")
     return family, processing_level

@@ -6,23 +6,13 @@ import re
 from datetime import datetime
 
 from rs.catalog.choices import ProcessingLevel, ProductFamily
+from rs.catalog.families import S2_PDI_FAMILIES
 from rs.ingestion.identification.delivery_path import Delivery
 from rs.ingestion.identification.name_times import check_order, name_time
 from rs.ingestion.identification.patterns import S2_SUFFIX
 from rs.ingestion.identification.results import Identification, UnrecognisedName
 
-# File type → family of the PDI products. Unconsolidated L0 (L0U) belongs to the L0 families; its product type
-# keeps it apart.
-PDI_PRODUCT_FAMILIES: dict[str, str] = {
-    "MSI_L0__GR": ProductFamily.S2_L0_GR, "MSI_L0U_GR": ProductFamily.S2_L0_GR,
-    "MSI_L0__DS": ProductFamily.S2_L0_DS, "MSI_L0U_DS": ProductFamily.S2_L0_DS,
-    "MSI_L1A_GR": ProductFamily.S2_L1A_GR, "MSI_L1A_DS": ProductFamily.S2_L1A_DS,
-    "MSI_L1B_GR": ProductFamily.S2_L1B_GR, "MSI_L1B_DS": ProductFamily.S2_L1B_DS,
-    "MSI_L1C_TL": ProductFamily.S2_L1C_TL, "MSI_L1C_DS": ProductFamily.S2_L1C_DS,
-    "MSI_L1C_TC": ProductFamily.S2_L1C_TC,
-    "MSI_L2A_TL": ProductFamily.S2_L2A_TL, "MSI_L2A_DS": ProductFamily.S2_L2A_DS,
-    "MSI_L2A_TC": ProductFamily.S2_L2A_TC,
-}
+PDI_PRODUCT_FAMILIES = S2_PDI_FAMILIES
 AUX_PREFIXES = ("AUX_", "GIP_", "DEM_", "GRI_")
 SAD_TYPE = "AUX_SADATA"
 _LEVELS = {"0": ProcessingLevel.L0, "1": ProcessingLevel.L1, "2": ProcessingLevel.L2}

@@ -125,3 +125,24 @@ def test_every_sample_product_is_identified_from_its_delivery_path(relative: str
         assert any((path / f).is_file() for f in found.metadata_files)
     else:
         assert found.metadata_files == ("",)
+
+
+def test_the_catalog_classification_by_product_type_agrees_with_identification() -> None:
+    """The bulk load classifies by product type (rs.catalog.families), ingestion by name: the same family and level
+    for every product of the corpus (sessions are not bulk-loadable products)."""
+    from rs.catalog.choices import ProductFamily
+    from rs.catalog.families import classification_of
+
+    compared = 0
+    for name in sample_lines("names/product_names.txt"):
+        if name in NOT_PRODUCTS:
+            continue
+        found = identify(name)
+        if found.family == ProductFamily.SESSION:
+            continue
+        consolidation = "SLICE" if found.family == ProductFamily.S1_L0_SLICE else "FULL"  # what the manifest says
+        classified = classification_of(mission=found.mission, product_type=found.product_type, name=found.name,
+                                       attributes={"productConsolidation": consolidation})
+        assert classified == (found.family, found.level), name
+        compared += 1
+    assert compared == 204

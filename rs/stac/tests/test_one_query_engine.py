@@ -103,3 +103,15 @@ def test_ids_are_names_and_several_collections_are_alternatives() -> None:
         "((Collection/Name eq 'SENTINEL-1' and " + attribute("String", "productType", "eq 'IW_SLC__1S'") + ") or "
         "(Collection/Name eq 'SENTINEL-3' and " + attribute("String", "productType", "eq 'OL_1_EFR___'") + ")) and "
         "Name in ('A.SAFE','B.SAFE')")
+
+
+def test_stac_cloud_cover_filters_use_the_cloud_cover_column_as_the_prip_does():
+    from rs.catalog.query.compiler import compile_filter
+    from rs.catalog.query.selectors import catalog_queryset
+
+    condition = compile_filter(filter_condition(parse_cql2_text("eo:cloud_cover <= 20 AND productType = 'S2MSI2A'")),
+                               entity=Entity.PRODUCTS, convention="cdse")
+    statement = str(catalog_queryset(Entity.PRODUCTS).filter(condition).query)
+    assert '"catalog_product"."cloud_cover" <= 20.0' in statement
+    assert '"catalog_product"."product_type" = S2MSI2A' in statement
+    assert "catalog_productattribute" not in statement

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.gis.geos import Polygon
 
 from rs.catalog import services
-from rs.catalog.bulk_load import products_load
+from rs.catalog.bulk import products_load
 from rs.catalog.models import Product
 from rs.catalog.storage import object_store
 from rs.catalog.tests import factories

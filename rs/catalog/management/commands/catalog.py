@@ -16,13 +16,13 @@ class Command(BaseCommand):
     help = "Catalog administration: demo (load the demo products), load (bulk-load metadata-only products)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        from rs.catalog.bulk_load import DEFAULT_BATCH_SIZE
+        from rs.catalog.bulk import DEFAULT_BATCH_SIZE
 
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         demo = sub.add_parser("demo", help="register the demo products (bytes in object storage, published)")
         demo.add_argument("--if-empty", action="store_true", help="do nothing when the catalog has products")
         load = sub.add_parser(
-            "load", help="bulk-load metadata-only products from NDJSON (format: rs/catalog/bulk_load.py)",
+            "load", help="bulk-load metadata-only products from NDJSON (format: rs/catalog/bulk/)",
             description="Each batch is validated, then written in one transaction. The first bad line stops the "
                         "load: nothing of its batch is written, earlier batches stay (or nothing with --atomic).")
         load.add_argument("file", metavar="FILE", help="NDJSON file, one product per line ('-' for stdin)")
@@ -33,6 +33,9 @@ class Command(BaseCommand):
                           help="skip products already loaded (same id and name) instead of failing: resumes a load")
         load.add_argument("--emit-events", action="store_true",
                           help="write created/published events (off: bulk-loaded products are history); slow")
+        load.add_argument("--defer-indexes", action="store_true",
+                          help="PostgreSQL: drop the catalog's secondary indexes and rebuild them once at the end "
+                               "(much faster for large loads; only on a catalogue out of service)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -54,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"demo products registered: {added}"))
 
     def _load(self, options: dict[str, Any]) -> None:
-        from rs.catalog.bulk_load import BulkLoadError, Progress, products_load
+        from rs.catalog.bulk import BulkLoadError, Progress, products_load
 
         verbosity = options["verbosity"]
 
@@ -67,7 +70,7 @@ class Command(BaseCommand):
             with _opened(options["file"]) as lines:
                 report = products_load(lines=lines, batch_size=options["batch_size"], atomic=options["atomic"],
                                        skip_existing=options["skip_existing"], emit_events=options["emit_events"],
-                                       progress=progress)
+                                       defer_indexes=options["defer_indexes"], progress=progress)
         except BulkLoadError as exc:
             if options["atomic"] or exc.batch_first_line is None:
                 raise CommandError(f"{exc}; nothing was written") from None
@@ -81,7 +84,7 @@ class Command(BaseCommand):
             f"{report.events} events) in {report.seconds:.1f} s: {report.rate:,.0f} products/s"))
         if verbosity >= 2:
             self.stdout.write(f"parsing: {report.parse_cpu_seconds:.1f} s CPU in its thread; waiting for the database: "
-                              f"{report.database_seconds:.1f} s")
+                              f"{report.database_seconds:.1f} s; rebuilding indexes: {report.index_seconds:.1f} s")
 
 
 @contextmanager
