@@ -1,3 +1,11 @@
+from rs.production.models.execution import (
+    JobLogLine,
+    JobMissingOutput,
+    JobOutput,
+    LogLevel,
+    TaskOutcome,
+    TaskRun,
+)
 from rs.production.models.jobs import Job, JobAwaitedType, JobInput, JobInputFile, JobMember, JobTransition
 from rs.production.models.processors import (
     Processor,
@@ -18,8 +26,12 @@ __all__ = [
     "JobAwaitedType",
     "JobInput",
     "JobInputFile",
+    "JobLogLine",
     "JobMember",
+    "JobMissingOutput",
+    "JobOutput",
     "JobTransition",
+    "LogLevel",
     "Processor",
     "ProcessorConfigFile",
     "ProcessorParameter",
@@ -29,6 +41,8 @@ __all__ = [
     "ProductionRule",
     "RuleParameter",
     "RuleTimeWindow",
+    "TaskOutcome",
+    "TaskRun",
     "TaskTableAlternative",
     "TaskTableInput",
     "TaskTableOutput",
