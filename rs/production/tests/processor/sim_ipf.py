@@ -53,8 +53,8 @@ def main() -> int:
     if marker_dir:
         marker = Path(marker_dir) / f"{os.environ['RS_JOB_ID']}_{os.environ['RS_JOB_RUN']}.started"
         marker.write_text(f"{os.getpid()} {child.pid if child else ''}\n")
-    inputs = [Path(e.text.strip()) for e in root.iter("File_Name")
-              if e.text and e.text.strip().endswith(".SEN3") and Path(e.text.strip()).is_dir()]
+    named = [e.text.strip() for e in root.iter("File_Name") if e.text]  # inputs are named twice (Time_Interval)
+    inputs = [Path(name) for name in dict.fromkeys(named) if name.endswith(".SEN3") and Path(name).is_dir()]
     for path in inputs:
         manifest = (path / "xfdumanifest.xml").read_text()
         log("I", f"read input {path.name} ({len(manifest)} bytes of manifest)")
