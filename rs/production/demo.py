@@ -28,11 +28,14 @@ class DemoRule:
     parameters: tuple[tuple[str, str], ...] = ()
 
 
+SESSION_DESCRIPTOR = "SESSION"  # product type of a DSIB (naming-and-metadata.md §3.5)
 S1_MISSION = {"trigger": "event", "mission": "S1", "priority": Priority.HIGH}
 DEMO_RULES: tuple[DemoRule, ...] = (
+    # One job per session, gathering both channels' DSIB (staged in ch01/, ch02/ by the workers); settle_s lets
+    # the second descriptor join before the job starts.
     DemoRule("demo-s1-aiop", "s1/AIO_PROCESSOR.xml",
-             {**S1_MISSION, "product_types": "SESSION_COMPLETE", "family": ProductFamily.SESSION,
-              "grouping": Grouping.PRODUCT},
+             {**S1_MISSION, "product_types": SESSION_DESCRIPTOR, "family": ProductFamily.SESSION,
+              "grouping": Grouping.SESSION, "settle_s": 10, "publish_outputs": False},
              (("Mission_Id", "{mission_id}"), ("Session_Id", "{attr[sessionId]}"),
               ("DownlinkTime", "{sensing_stop:%Y%m%dT%H%M%S}"))),
     DemoRule("demo-s1-l0asp", "s1/L0_ASSEMBLY_SLICING_PROC.xml",
@@ -69,6 +72,10 @@ DEMO_RULES: tuple[DemoRule, ...] = (
 )
 
 
+RESET_FIELDS = tuple(f.attname for f in ProductionRule._meta.concrete_fields
+                     if f.attname not in ("id", "name", "created_at", "updated_at", "last_run_at"))
+
+
 @dataclass
 class DemoSetup:
     imported: list[str] = field(default_factory=list)
@@ -98,16 +105,17 @@ def demo_setup() -> DemoSetup:
         versions = {path.relative_to(DEMO_TABLES).as_posix(): _version_of(path, outcome)
                     for path in sorted(DEMO_TABLES.rglob("*.xml"))}
         for demo in DEMO_RULES:
-            defaults = {"enabled": True, "processor_version": versions[demo.table], **demo.fields}
+            shipped = ProductionRule(name=demo.name, processor_version=versions[demo.table], **demo.fields)
             rule = ProductionRule.objects.filter(name=demo.name).first()
             if rule is None:
-                rule = ProductionRule(name=demo.name, **defaults)
+                rule = shipped
                 outcome.rules_created.append(demo.name)
-            else:
-                changed = any(getattr(rule, key) != value for key, value in defaults.items()) or (
-                    list(rule.parameters.values_list("name", "value")) != list(demo.parameters))
-                for key, value in defaults.items():
-                    setattr(rule, key, value)
+            else:  # every setting back to the shipped one (an operator's edit of a demo rule is undone)
+                changed = list(rule.parameters.values_list("name", "value")) != list(demo.parameters)
+                for field_name in RESET_FIELDS:
+                    if getattr(rule, field_name) != getattr(shipped, field_name):
+                        setattr(rule, field_name, getattr(shipped, field_name))
+                        changed = True
                 if changed:
                     outcome.rules_updated.append(demo.name)
             rule.full_clean()
