@@ -40,6 +40,9 @@ FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 def workdirs(tmp_path: Path, settings: Any) -> Path:
     path = tmp_path / "workdirs"
     settings.RS_WORKDIR_ROOT = path
+    # The reaper runs in this process in the tests: the same retry settings as the workers (worker_env).
+    settings.RS_EXECUTION_RETRY_BACKOFF_S = 1
+    settings.RS_EXECUTION_MAX_RETRIES = 2
     return path
 
 
@@ -107,4 +110,110 @@ def test_a_catalog_event_runs_the_job_and_registers_its_output_with_lineage(
     (output,) = JobOutput.objects.filter(job=job)
     assert (output.name, output.run, output.product_id, output.published) == (product.name, 1, product.id, True)
     assert not JobMissingOutput.objects.filter(job=job).exists()
-    assert list(workdirs.iterdir()) == []  # the working directory is gone
+    wait_for("the working directory to go", lambda: not any(workdirs.iterdir()), timeout=5)
+
+
+def test_a_failing_processor_fails_the_job_with_its_log_archived_workdir_and_missing_outputs(
+        celery_worker_factory: Any, tmp_path: Path, workdirs: Path) -> None:
+    rule = sim_rule(exit_code=130)
+    celery_worker_factory(queues=EXECUTION_QUEUES, extra_env=worker_env(workdirs)).start()
+    l0_input(tmp_path / "in")
+
+    job = wait_for("the job to fail", lambda: job_in(rule, *FINISHED))
+    assert (job.state, job.run, job.automatic_retries) == (JobState.FAILED, 1, 0)  # deterministic: no retry
+    assert job.reason == "task OL1_SIM failed (exit code 130): simulated failure, exit code 130"
+    (task,) = TaskRun.objects.filter(job=job)
+    assert (task.exit_code, task.outcome) == (130, "error")
+    errors = list(JobLogLine.objects.filter(job=job, level="E").values_list("stream", "message"))
+    assert [errors[0], errors[-1]] == [("stderr", "simulated failure, exit code 130"), ("rs", job.reason)]
+    assert errors[1][1].startswith("task OL1_SIM ended: exit code 130 (error), ")
+    assert job.workdir_archive_key == f"jobs/{job.pk}/run-1-workdir.tar.gz"
+    archived = b"".join(object_store().open_range(key=job.workdir_archive_key))
+    with tarfile.open(fileobj=BytesIO(archived)) as archive:
+        names = set(archive.getnames())
+    assert {f"{job.pk}_1/JobOrder.xml", f"{job.pk}_1/{l0_name()}/xfdumanifest.xml"} <= names
+    assert list(JobMissingOutput.objects.filter(job=job).values_list("product_type", "mandatory", "expected_count")) \
+        == [(OUTPUT_TYPE, True, 1)]
+    assert not Product.objects.filter(job_id=job.pk).exists()
+    assert output_keys() == []
+    wait_for("the working directory to go", lambda: not any(workdirs.iterdir()), timeout=5)
+
+
+def test_max_time_kills_the_whole_process_tree(celery_worker_factory: Any, tmp_path: Path, workdirs: Path) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    rule = sim_rule(table=sim_table(max_time_s=4), sleep_s=120, spawn_child="true", marker_dir=markers)
+    celery_worker_factory(queues=EXECUTION_QUEUES, extra_env=worker_env(workdirs, RS_EXECUTION_MAX_RETRIES=0)).start()
+    l0_input(tmp_path / "in")
+
+    job = wait_for("the job to fail", lambda: job_in(rule, *FINISHED))
+    assert job.state == JobState.FAILED
+    assert job.reason == "Max_Time of 4 s reached: task OL1_SIM killed (after 0 automatic retries)"
+    (task,) = TaskRun.objects.filter(job=job)
+    assert (task.exit_code, task.signal, task.outcome) == (None, 15, "timeout")
+    assert 4 <= (task.finished_at - job.running_at).total_seconds() < 7  # Max_Time is the whole job's budget
+    processor_pid, child_pid = (int(p) for p in (markers / f"{job.pk}_1.started").read_text().split())
+    assert not alive(processor_pid)
+    assert not alive(child_pid)  # the child would have slept 300 s: killed with its process group
+    assert list(JobMissingOutput.objects.filter(job=job).values_list("product_type", flat=True)) == [OUTPUT_TYPE]
+
+
+def test_a_transient_storage_failure_is_retried_and_succeeds(
+        celery_worker_factory: Any, tmp_path: Path, workdirs: Path) -> None:
+    """The input object is really gone from the bucket for the first run (removed, put back after the failure)."""
+    rule = sim_rule()
+    source = l0_input(tmp_path / "in")
+    store = object_store()
+    kept = b"".join(store.open_range(key=source.storage_key))
+    store.delete(source.storage_key)
+    celery_worker_factory(queues=EXECUTION_QUEUES,
+                          extra_env=worker_env(workdirs, RS_EXECUTION_RETRY_BACKOFF_S=3)).start()
+
+    job = wait_for("the first run to fail", lambda: job_in(rule, JobState.RETRYING, *FINISHED))
+    assert job.state == JobState.RETRYING
+    assert job.reason == (f"input {source.name}: object {source.storage_key} is missing from storage — "
+                          f"automatic retry 1/2 in 3 s")
+    store.put_stream(key=source.storage_key, stream=kept, content_type="application/zip")
+
+    job = wait_for("the retry to finish", lambda: job_in(rule, *FINISHED))
+    assert (job.state, job.run, job.automatic_retries) == (JobState.SUCCEEDED, 2, 1), job.reason
+    assert [t.to_state for t in job.transitions.all()] == [
+        "waiting_inputs", "ready", "queued", "running", "retrying", "queued", "running", "succeeded"]
+    assert Product.objects.filter(job_id=job.pk).count() == 1
+    assert output_keys() == [f"products/S3/S3_L1_NRT/{output_name()}.zip"]
+
+
+def test_a_worker_killed_mid_job_leaves_exactly_one_set_of_outputs(
+        celery_worker_factory: Any, tmp_path: Path, workdirs: Path) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    rule = sim_rule(sleep_s=3, marker_dir=markers)
+    first = celery_worker_factory(queues=EXECUTION_QUEUES, extra_env=worker_env(workdirs))
+    first.start()
+    l0_input(tmp_path / "in")
+
+    job = wait_for("the processor to start", lambda: job_in(rule, JobState.RUNNING))
+    marker = wait_for("the processor's marker", lambda: next(markers.glob(f"{job.pk}_1.started"), None))
+    processor_pid = int(marker.read_text().split()[0])
+    first.kill()  # kill -9 of the worker and its pool processes, in the middle of the processor's run
+    wait_for("the processor to die with its worker", lambda: not alive(processor_pid), timeout=5)
+    job.refresh_from_db()
+    assert (job.state, job.run) == (JobState.RUNNING, 1)  # nobody knows yet: the lease is still valid
+
+    second = celery_worker_factory(queues=EXECUTION_QUEUES, extra_env=worker_env(workdirs))
+    second.start()
+    wait_for("the lease to lapse", lambda: jobs_reap() == 1, timeout=10, every=0.5)
+    job = wait_for("the rerun to finish", lambda: job_in(rule, *FINISHED))
+    assert (job.state, job.run, job.automatic_retries) == (JobState.SUCCEEDED, 2, 1), job.reason
+    lost = job.transitions.get(to_state="retrying")
+    assert lost.reason.startswith(f"worker lost: {first_hostname(job)} stopped renewing the lease of run 1")
+    assert Product.objects.filter(job_id=job.pk).count() == 1
+    assert JobOutput.objects.filter(job=job).count() == 1
+    assert output_keys() == [f"products/S3/S3_L1_NRT/{output_name()}.zip"]
+    assert sorted(TaskRun.objects.filter(job=job).values_list("run", "outcome")) == [(2, "ok")]
+    # The dead run's folder was swept by the second run, which removes its own once the job is done.
+    wait_for("the working directories to go", lambda: not any(workdirs.iterdir()), timeout=5)
+
+
+def first_hostname(job: Any) -> str:
+    return job.transitions.filter(to_state="running").order_by("at").first().reason.split(" on ", 1)[1]
