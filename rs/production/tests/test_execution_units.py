@@ -71,7 +71,8 @@ def test_two_list_files_and_lines_leaving_the_workdir_are_refused(tmp_path: Path
     with pytest.raises(ProcessorFailure, match=r"^\.LIST line '\.\./etc/passwd' points outside the working directory$"):
         outputs_discover(tmp_path, expected("IW_RAW__0S"))
     (tmp_path / "b.LIST").write_text("")
-    with pytest.raises(ProcessorFailure, match=r"^more than one \.LIST file in the working directory: a\.LIST, b\.LIST$"):
+    with pytest.raises(ProcessorFailure,
+                       match=r"^more than one \.LIST file in the working directory: a\.LIST, b\.LIST$"):
         outputs_discover(tmp_path, expected("IW_RAW__0S"))
 
 
