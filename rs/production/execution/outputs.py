@@ -1,4 +1,5 @@
-"""Which products a run made (ipf-interface.md §6.3, CONTRACT.md §3): the `.LIST` file, else the output patterns."""
+"""Which products a run made (ipf-interface.md §6.3; the processor contract §3): the `.LIST` file, else the
+output patterns."""
 
 from __future__ import annotations
 

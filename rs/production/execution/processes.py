@@ -77,7 +77,7 @@ def task_environment(base: Mapping[str, str], task: Task) -> dict[str, str]:
 
 def base_environment(*, workdir: Path, joborder: Path, job_id: int, run: int, processor: str,
                      version: str) -> dict[str, str]:
-    """CONTRACT.md §5: minimal and explicit, nothing of the worker's own environment."""
+    """The processor contract §5: minimal and explicit, nothing of the worker's own environment."""
     return {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"),

@@ -1,4 +1,5 @@
-"""The working directory of a run (CONTRACT.md §2): created fresh, inputs staged in parallel, archived, removed."""
+"""The working directory of a run (the processor contract §2, rs/production/README.md): created fresh, inputs
+staged in parallel, archived, removed."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A tiny processor for the execution tests, obeying the execution contract (CONTRACT.md): reads its JobOrder,
+"""A tiny processor for the execution tests, obeying the processor contract (rs/production/README.md): reads
+its JobOrder,
 reads each input's manifest, writes one output product per declared output type (the input's name and manifest
 with the output type), a .LIST file, IPF log lines, and exits with the code asked.
 
