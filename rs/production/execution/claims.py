@@ -91,7 +91,8 @@ def job_claim(*, job_id: int, worker: str) -> Job | None:
     None when the job is not this message's to run (already running, cancelled, claimed by a duplicate)."""
     now = timezone.now()
     with transaction.atomic():
-        job = (Job.objects.select_for_update(skip_locked=True).select_related("processor_version__processor")
+        job = (Job.objects.select_for_update(skip_locked=True, of=("self",))
+               .select_related("processor_version__processor")
                .filter(pk=job_id, state__in=[JobState.QUEUED, JobState.RETRYING]).first())
         if job is None:
             return None
@@ -141,7 +142,8 @@ class LeaseKeeper(threading.Thread):
 
 def claim_check(job_id: int, run: int) -> Job:
     """The job row locked, if it is still this run's; else ClaimLost. Call inside a transaction."""
-    job = Job.objects.select_for_update().select_related("rule", "processor_version__processor").get(pk=job_id)
+    job = (Job.objects.select_for_update(of=("self",)).select_related("rule", "processor_version__processor")
+           .get(pk=job_id))
     if job.state != JobState.RUNNING or job.run != run:
         raise ClaimLost(f"job {job_id} is {job.state} (run {job.run}), no longer run {run}'s")
     return job
@@ -226,7 +228,7 @@ def jobs_reap(*, now: datetime | None = None, limit: int = 100) -> int:
     reaped = 0
     while reaped < limit:
         with transaction.atomic():
-            job = (Job.objects.select_for_update(skip_locked=True)
+            job = (Job.objects.select_for_update(skip_locked=True, of=("self",))
                    .select_related("rule", "processor_version__processor")
                    .filter(state=JobState.RUNNING, lease_until__lt=now).order_by("lease_until").first())
             if job is None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import tarfile
-import time
-import uuid
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import pytest
 
 from rs.catalog.models import CatalogEvent, EventDelivery, Product
 from rs.catalog.storage import object_store
+from rs.production import services
 from rs.production.choices import JobState
 from rs.production.consumers import PREPARATION_CONSUMER
 from rs.production.execution.claims import jobs_reap
@@ -24,7 +23,6 @@ from rs.production.tests.execution_support import (
     EXECUTION_QUEUES,
     OUTPUT_TYPE,
     job_in,
-    job_of,
     l0_input,
     l0_name,
     sim_rule,
@@ -217,3 +215,25 @@ def test_a_worker_killed_mid_job_leaves_exactly_one_set_of_outputs(
 
 def first_hostname(job: Any) -> str:
     return job.transitions.filter(to_state="running").order_by("at").first().reason.split(" on ", 1)[1]
+
+
+def test_cancelling_a_running_job_stops_its_processor_and_registers_nothing(
+        celery_worker_factory: Any, tmp_path: Path, workdirs: Path) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    rule = sim_rule(sleep_s=60, marker_dir=markers)
+    celery_worker_factory(queues=EXECUTION_QUEUES, extra_env=worker_env(workdirs)).start()
+    l0_input(tmp_path / "in")
+    job = wait_for("the processor to start", lambda: job_in(rule, JobState.RUNNING))
+    marker = wait_for("the processor's marker", lambda: next(markers.glob(f"{job.pk}_1.started"), None))
+    processor_pid = int(marker.read_text().split()[0])
+
+    services.job_cancel(job_id=job.pk)
+    wait_for("the processor to be stopped", lambda: not alive(processor_pid), timeout=6)
+    task = wait_for("the task run", lambda: TaskRun.objects.filter(job=job).first(), timeout=5)
+    assert (task.outcome, task.signal) == ("aborted", 15)
+    job.refresh_from_db()
+    assert (job.state, job.reason) == (JobState.CANCELLED, "cancelled by an operator")
+    assert not Product.objects.filter(job_id=job.pk).exists()
+    assert output_keys() == []
+    wait_for("the working directory to go", lambda: not any(workdirs.iterdir()), timeout=5)
