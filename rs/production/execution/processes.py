@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from rs.production.execution.errors import ProcessorFailure
 from rs.production.execution.logs import TaskLog
 from rs.production.models.execution import TaskOutcome
 from rs.production.tasktables.definition import Pool, Task
@@ -159,11 +160,14 @@ class PoolsRunner:
         executable = self.resolve(task.file_name)
         log = TaskLog(task=task.name, max_lines=self.log_max_lines)
         started_at = datetime.now(UTC)
-        process = subprocess.Popen(
-            [str(executable), str(self.joborder)], cwd=self.workdir, env=task_environment(self.env, task),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-            preexec_fn=_die_with_worker,
-        )
+        try:
+            process = subprocess.Popen(
+                [str(executable), str(self.joborder)], cwd=self.workdir, env=task_environment(self.env, task),
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                preexec_fn=_die_with_worker,  # a single C call in the child, see _die_with_worker
+            )
+        except OSError as exc:  # exec format error, bad interpreter, permission: the same on every retry
+            raise ProcessorFailure(f"task {task.name}: cannot start {executable}: {exc}") from None
         item = _Running(pool=pool, position=position, task=task, executable=str(executable), process=process,
                         started_at=started_at, started=time.monotonic(), log=log)
         for stream, name in ((process.stdout, "stdout"), (process.stderr, "stderr")):

@@ -134,3 +134,57 @@ def test_an_input_archive_cannot_write_outside_the_working_directory(tmp_path: P
 def test_the_test_table_imports_with_its_resources() -> None:
     table = tasktable_parse(sim_table(max_time_s=7, min_disk_mb=3))
     assert (table.max_time_s, table.min_disk_space_mb, table.pools[0].tasks[0].file_name) == (7, 3, "sim_ipf.py")
+
+
+def runner_for(tmp_path: Path, *, max_time_s: float = 30) -> Any:
+    import threading
+    import time
+
+    from rs.production.execution.processes import PoolsRunner
+
+    joborder = tmp_path / "JobOrder.xml"
+    joborder.write_text("<Ipf_Job_Order/>")
+    return PoolsRunner(workdir=tmp_path, joborder=joborder, env={"PATH": "/usr/bin:/bin"},
+                       deadline=time.monotonic() + max_time_s, max_time_s=int(max_time_s), kill_grace_s=1,
+                       log_max_lines=100, abort=threading.Event(), resolve=lambda name: tmp_path / name)
+
+
+def script(tmp_path: Path, name: str, body: str) -> str:
+    path = tmp_path / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return name
+
+
+def pool_of(*tasks: tuple[str, bool]) -> Any:
+    from rs.production.tasktables.definition import Pool, Task
+
+    return Pool(detached=False, killing_signal=15, tasks=tuple(
+        Task(name=f"T{n}", version="1", critical=critical, criticality_level=None, file_name=file_name, inputs=(),
+             outputs=(), breakpoints=(), number_of_cpus=None) for n, (file_name, critical) in enumerate(tasks)))
+
+
+def test_a_failing_critical_task_stops_its_pool_siblings(tmp_path: Path) -> None:
+    failing = script(tmp_path, "fail.sh", 'echo "broken" >&2; exit 200')
+    slow = script(tmp_path, "slow.sh", "sleep 30")
+    results = runner_for(tmp_path).pool_run(0, pool_of((failing, True), (slow, True)))
+    assert [(r.task.name, r.exit_code, r.signal, r.outcome) for r in results] == [
+        ("T0", 200, None, "error"), ("T1", None, 15, "aborted")]
+    assert results[1].wall_s < 5
+    assert [(line.stream, line.level, line.message) for line in results[0].log.lines] == [("stderr", "E", "broken")]
+
+
+def test_warnings_and_non_critical_failures_let_the_pool_finish(tmp_path: Path) -> None:
+    warning = script(tmp_path, "warn.sh", "exit 3")
+    failing = script(tmp_path, "fail.sh", "exit 129")
+    ok = script(tmp_path, "ok.sh", "sleep 0.3; echo done")
+    results = runner_for(tmp_path).pool_run(0, pool_of((warning, True), (failing, False), (ok, True)))
+    assert [(r.exit_code, r.outcome) for r in results] == [(3, "warning"), (129, "error"), (0, "ok")]
+
+
+def test_a_task_that_cannot_start_is_a_processor_failure(tmp_path: Path) -> None:
+    broken = tmp_path / "noshebang"
+    broken.write_text("not a program\n")
+    broken.chmod(0o755)
+    with pytest.raises(ProcessorFailure, match=r"^task T0: cannot start .*/noshebang: \[Errno 8\] Exec format error"):
+        runner_for(tmp_path).pool_run(0, pool_of(("noshebang", True)))
