@@ -188,3 +188,18 @@ def test_a_task_that_cannot_start_is_a_processor_failure(tmp_path: Path) -> None
     broken.chmod(0o755)
     with pytest.raises(ProcessorFailure, match=r"^task T0: cannot start .*/noshebang: \[Errno 8\] Exec format error"):
         runner_for(tmp_path).pool_run(0, pool_of(("noshebang", True)))
+
+
+def test_min_disk_space_is_checked_against_the_workdir_volume(tmp_path: Path, settings: Any) -> None:
+    import shutil
+
+    from rs.production.execution.errors import TransientFailure
+    from rs.production.execution.workdir import disk_space_check
+
+    settings.RS_WORKDIR_ROOT = tmp_path / "workdirs"
+    free_mb = shutil.disk_usage(tmp_path).free // (1024 * 1024)
+    disk_space_check(1)
+    with pytest.raises(TransientFailure, match=r"^not enough disk space: the processor needs 1000000000 MB, \d+ MB "
+                                               r"are free under the working-directory root$") as refused:
+        disk_space_check(1_000_000_000)
+    assert abs(int(refused.value.reason.split(", ")[1].split()[0]) - free_mb) < 1024
