@@ -91,7 +91,7 @@ def datastrip_write(folder: Path, strip: Datastrip, *, level: str, site: str, ge
 
 def tile_write(folder: Path, strip: Datastrip, *, level: str, tile: str, ring: list[Point], site: str,
                generation: datetime, baseline: str, version: str, datastrip: str) -> Path:
-    """MSI_<level>_TL of one MGRS tile, with its quick-look (PVI)."""
+    """MSI_<level>_TL of one MGRS tile, with its quick-look (PVI); sensed in the middle of the datastrip."""
     file_type = f"MSI_{level}_TL"
     suffix = f"A{strip.orbit:06d}_T{tile}"
     name = f"{strip.satellite}_OPER_{file_type}_{site}_{compact(generation)}_{suffix}_N{baseline}"
@@ -101,7 +101,7 @@ def tile_write(folder: Path, strip: Datastrip, *, level: str, tile: str, ring: l
   <n1:General_Info>
     <TILE_ID metadataLevel="Brief">{name}</TILE_ID>
     <DATASTRIP_ID metadataLevel="Standard">{datastrip}</DATASTRIP_ID>
-    <SENSING_TIME metadataLevel="Standard">{iso(strip.start, digits=3)}</SENSING_TIME>
+    <SENSING_TIME metadataLevel="Standard">{iso(strip.start + (strip.stop - strip.start) / 2, digits=3)}</SENSING_TIME>
   </n1:General_Info>
   <n1:Quality_Indicators_Info><Image_Content_QI>
     <CLOUDY_PIXEL_PERCENTAGE>{strip.cloud:.1f}</CLOUDY_PIXEL_PERCENTAGE>

@@ -6,6 +6,7 @@ Listed in `<working directory name>.LIST`."""
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,9 @@ from ipfsim.products import s2_scene
 from ipfsim.runtime import InputError, Task, run
 from ipfsim.sentinel2 import Datastrip, datastrip_write, tile_write, user_product_write
 
+# Output type of the user product: its name stem (S2B_MSIL1C_…), matched by ^.*MSIL1C.*$ like every output;
+# the catalogue types it S2MSI1C from the name.
+USER_PRODUCT = "MSIL1C"
 GRANULE_S = 3.6  # sensing duration of one L0 granule
 GROUP = re.compile(r"^GS2[A-D]_\d{8}T\d{6}_(?P<orbit>\d{6})_N\d{2}\.\d{2}$")
 AUX = ("AUX_UT1UTC", "GIP_ATMIMA", "GIP_ATMSAD", "GIP_DATATI")
@@ -55,15 +59,15 @@ def body(task: Task) -> None:
                               version=jo.version, **common)
     if task.wants("MSI_L1C_DS"):
         task.produced("MSI_L1C_DS", ds_path)
-    else:
-        ds_path.rename(task.workdir / "tmp" / ds_path.name) if (task.workdir / "tmp").is_dir() else None
+    else:  # the tiles still name their datastrip
+        shutil.rmtree(ds_path)
     for tile, ring in tiles.items():
         tile_path = tile_write(task.workdir, strip, level="L1C", tile=tile, ring=ring, site=site,
                                datastrip=ds_path.name, version=jo.version, **common)
         if task.wants("MSI_L1C_TL"):
             task.produced("MSI_L1C_TL", tile_path)
-        if task.wants("S2MSI1C"):
-            task.produced("S2MSI1C", user_product_write(task.workdir, strip, level="L1C", tile=tile, ring=ring,
+        if task.wants(USER_PRODUCT):
+            task.produced(USER_PRODUCT, user_product_write(task.workdir, strip, level="L1C", tile=tile, ring=ring,
                                                         tile_name=tile_path.name, **common))
 
 

@@ -15,6 +15,9 @@ from ipfsim.products import s2_scene
 from ipfsim.runtime import InputError, Task, run
 from ipfsim.sentinel2 import Datastrip, datastrip_write, tile_write, user_product_write
 
+# Output type of the user product: its name stem (S2B_MSIL2A_…), matched by ^.*MSIL2A.*$ like every output;
+# the catalogue types it S2MSI2A from the name.
+USER_PRODUCT = "MSIL2A"
 TILE = re.compile(r"_T(?P<tile>\d{2}[A-Z]{3})(?:_|$)")
 
 
@@ -44,8 +47,8 @@ def body(task: Task) -> None:
                                datastrip=ds_path.name, version=jo.version, **common)
         if task.wants("MSI_L2A_TL"):
             task.produced("MSI_L2A_TL", tile_path)
-        if task.wants("S2MSI2A"):
-            task.produced("S2MSI2A", user_product_write(task.workdir, strip, level="L2A", tile=match["tile"],
+        if task.wants(USER_PRODUCT):
+            task.produced(USER_PRODUCT, user_product_write(task.workdir, strip, level="L2A", tile=match["tile"],
                                                         ring=tile.footprint, tile_name=tile_path.name, **common))
 
 

@@ -180,6 +180,8 @@ def test_s2_l1c_tiles_the_granules_and_l2a_follows(demo: dict[str, Path], tmp_pa
     assert (ds.content_start, ds.content_end) == (start, start + timedelta(seconds=10.8))
     for tile, user in zip(views[1::2], views[2::2], strict=True):
         assert tile.metadata.footprint.within(hull.buffer(1e-6))
+        # sensed inside the datastrip: a ValIntersect over the datastrip (L2A) selects it
+        assert tile.metadata.content_start == start + timedelta(seconds=5.4)
         assert same_area(user.metadata.footprint, tile.metadata.footprint)
         assert user.metadata.attributes["tileId"] == tile.metadata.attributes["tileId"]
         assert user.metadata.attributes["cloudCover"] == pytest.approx(15.5)
