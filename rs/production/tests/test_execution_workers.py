@@ -41,6 +41,8 @@ def workdirs(tmp_path: Path, settings: Any) -> Path:
     # The reaper runs in this process in the tests: the same retry settings as the workers (worker_env).
     settings.RS_EXECUTION_RETRY_BACKOFF_S = 1
     settings.RS_EXECUTION_MAX_RETRIES = 2
+    store = object_store()  # the bucket lives for the whole session: start from no product of these tests
+    store.delete_many([key for key, _size in store.list_keys("products/S3/")])
     return path
 
 
