@@ -203,3 +203,14 @@ def test_min_disk_space_is_checked_against_the_workdir_volume(tmp_path: Path, se
                                                r"are free under the working-directory root$") as refused:
         disk_space_check(1_000_000_000)
     assert abs(int(refused.value.reason.split(", ")[1].split()[0]) - free_mb) < 1024
+
+
+def test_a_task_killed_by_sigkill_we_did_not_send_is_a_transient_oom_kill(tmp_path: Path) -> None:
+    from rs.production.execution.errors import TransientFailure
+    from rs.production.execution.run import results_judge
+
+    oom = script(tmp_path, "oom.sh", "kill -9 $$")
+    results = runner_for(tmp_path).pool_run(0, pool_of((oom, True)))
+    assert [(r.exit_code, r.signal, r.outcome) for r in results] == [(None, 9, "killed")]
+    with pytest.raises(TransientFailure, match=r"^task T0 was killed by SIGKILL \(out of memory\?\)$"):
+        results_judge(results, pools=1, ran_pools=1, max_time_s=30)
