@@ -21,7 +21,7 @@ def best_overlap(task: Task, paths: Sequence[Path], read: Callable[[Path], Scene
 
     def overlap(scene: SceneT) -> float:
         first, last = max(start, scene.start), min(stop, scene.stop)  # type: ignore[attr-defined]
-        return (last - first).total_seconds()
+        return float((last - first).total_seconds())
 
     return max(scenes, key=overlap)
 

@@ -93,7 +93,7 @@ class JobOrder:
 
     def parameter(self, name: str, default: str = "") -> str:
         value = self.parameters.get(name)
-        return value if value not in (None, "") else default
+        return value if value else default
 
 
 def _text(element: ET.Element | None, path: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +15,7 @@ from django.db import transaction
 from rs.catalog.choices import ProductFamily
 from rs.production import services
 from rs.production.choices import Grouping, InputMode, Priority
-from rs.production.models import ProcessorVersion, ProductionRule, RuleParameter
+from rs.production.models import InputTimeout, ProcessorVersion, ProductionRule, RuleParameter
 from rs.production.tasktables.parser import tasktable_parse
 
 DEMO_TABLES = Path(settings.BASE_DIR) / "processors" / "tasktables" / "demo"
@@ -72,6 +73,12 @@ DEMO_RULES: tuple[DemoRule, ...] = (
 )
 
 
+# The orbit of the demo L1 jobs is waited for (COPRS waits 1800 s after ingestion in NRT): a slice catalogued before
+# the restituted orbit still gets it. Without a row, a missing optional input is dropped at once.
+DEMO_INPUT_TIMEOUT: dict[str, Any] = {"processor_pattern": "IW_RAW__0_SLC__1_GRDH_1", "version_pattern": r".*-sim",
+                      "input_pattern": "Orbit", "timeliness_pattern": ".*"}
+DEMO_ORBIT_WAIT_S = 300
+
 RESET_FIELDS = tuple(f.attname for f in ProductionRule._meta.concrete_fields
                      if f.attname not in ("id", "name", "created_at", "updated_at", "last_run_at"))
 
@@ -99,7 +106,8 @@ def _version_of(path: Path, outcome: DemoSetup) -> ProcessorVersion:
 
 
 def demo_setup() -> DemoSetup:
-    """Import the demo Task Tables that are missing and create or reset the demo rules (enabled, as shipped)."""
+    """Import the demo Task Tables that are missing, create or reset the demo rules (enabled, as shipped) and the
+    orbit wait of the demo L1 jobs."""
     outcome = DemoSetup()
     with transaction.atomic():
         versions = {path.relative_to(DEMO_TABLES).as_posix(): _version_of(path, outcome)
@@ -124,4 +132,7 @@ def demo_setup() -> DemoSetup:
             RuleParameter.objects.bulk_create(
                 RuleParameter(rule=rule, position=n, name=name, value=value)
                 for n, (name, value) in enumerate(demo.parameters))
+        InputTimeout.objects.update_or_create(
+            defaults={"wait_from_creation_s": DEMO_ORBIT_WAIT_S, "wait_from_sensing_s": None},
+            **DEMO_INPUT_TIMEOUT)
     return outcome

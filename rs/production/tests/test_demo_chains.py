@@ -15,7 +15,7 @@ from rs.ingestion.tests.ingestion_support import directory_inbox, ingest_now
 from rs.production import selectors
 from rs.production.choices import JobOrderDialect
 from rs.production.demo import DEMO_RULES, DEMO_TABLES
-from rs.production.models import ProcessorVersion, ProductionRule
+from rs.production.models import InputTimeout, ProcessorVersion, ProductionRule
 from rs.production.planning import plan_for_window
 from rs.production.tests.simulation import PROCESSORS
 
@@ -73,6 +73,9 @@ def test_demo_setup_is_idempotent_and_resets_edited_demo_rules():
         ("Timeliness_Category", "{timeliness_category}"), ("Mission_Id", "{mission_id}"),
         ("Slice_Number", "{attr[sliceNumber]}"), ("Total_Number_Of_Slices", "{s1_total_slices}")]
     assert ProductionRule.objects.count() == len(DEMO_RULES) and ProcessorVersion.objects.count() == 10
+    (timeout,) = InputTimeout.objects.all()
+    assert (timeout.processor_pattern, timeout.input_pattern, timeout.wait_from_creation_s) == (
+        "IW_RAW__0_SLC__1_GRDH_1", "Orbit", 300)
 
 
 def test_the_demo_inputs_plan_the_first_job_of_every_chain(tmp_path: Path):
