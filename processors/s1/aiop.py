@@ -16,7 +16,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ipfsim.geometry import anx_before, swath_corners
-from ipfsim.joborder import parse_time
 from ipfsim.products import session_blocks
 from ipfsim.runtime import InputError, Task, run
 from ipfsim.sentinel1 import S1Scene, level0_write
@@ -61,10 +60,8 @@ def body(task: Task) -> None:
             raise InputError("no session descriptor and no Sensing_Time")
     if not session_id:
         raise InputError("no session id (DSIB session_id or parameter Session_Id)")
-    downlink = parse_time(jo.parameter("DownlinkTime").replace("T", "_") + "000000") \
-        if re.fullmatch(r"\d{8}T\d{6}", jo.parameter("DownlinkTime")) else None
-    if downlink:
-        log.info(f"Downlink time {downlink:%Y-%m-%dT%H:%M:%S}")
+    if re.fullmatch(r"\d{8}T\d{6}", jo.parameter("DownlinkTime")):  # yyyyMMddTHHmmss (ipf-interface.md §5.3)
+        log.info(f"Downlink time {jo.parameter('DownlinkTime')}")
     duration = float(jo.parameter("Datatake_Duration_S", "80"))
     stop = min(session_stop, start + timedelta(seconds=duration))
     satellite = jo.parameter("Mission_Id") or session_id[:3]

@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ipfsim.geometry import swath_part
+from ipfsim.joborder import parse_time
 from ipfsim.products import s1_scene
 from ipfsim.runtime import InputError, Task, run
 from ipfsim.sentinel1 import S1Scene, level0_write
@@ -39,8 +40,6 @@ def body(task: Task) -> None:
     satellite, mode = first.name[:3], first.attributes["mode"]
     start, stop = first.start, max(s.stop for s in segments)
     anx = first.attributes.get("ascendingNodeTime")
-    from ipfsim.joborder import parse_time
-
     whole = S1Scene(satellite=satellite, mode=mode, polarisation=first.attributes["polarisation"], start=start,
                     stop=stop, orbit=first.orbit, datatake=int(first.attributes["datatake"], 16),
                     icid=int(first.attributes.get("instrumentConfigurationID", "7")), corners=corners,
