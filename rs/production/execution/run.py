@@ -123,8 +123,10 @@ def results_judge(results: Sequence[TaskResult], *, pools: int, ran_pools: int, 
 
 
 def _stale_workdirs_remove() -> None:
+    """Folders of runs that are not running any more (their worker died on this machine). The age guard only
+    spares a run claimed between the query and the directory scan: its folder is seconds old."""
     active = list(Job.objects.filter(state=JobState.RUNNING).values_list("pk", "run"))
-    for path in workdirs_stale(active, older_than_s=settings.RS_EXECUTION_LEASE_S * 2):
+    for path in workdirs_stale(active, older_than_s=max(2, settings.RS_EXECUTION_HEARTBEAT_S)):
         workdir_remove(path)
 
 
