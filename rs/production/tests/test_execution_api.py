@@ -121,3 +121,50 @@ def test_resubmit_makes_a_new_job_over_the_same_products(staff_api: APIClient, r
     assert list(new.members.values_list("product_name", flat=True)) == list(
         job.members.values_list("product_name", flat=True))
     assert Job.objects.get(pk=job.pk).state == JobState.SUCCEEDED
+
+
+def test_the_dispatcher_sends_ready_jobs_and_due_retries_whose_message_was_lost(ready_job: Job) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rs.production.execution.claims import jobs_dispatch_due
+
+    assert jobs_dispatch_due() == 0  # just made ready: its own on-commit dispatch is in flight
+    assert jobs_dispatch_due(now=timezone.now() + timedelta(seconds=30)) == 1
+    job = Job.objects.get(pk=ready_job.pk)
+    assert (job.state, job.transitions.last().reason) == (JobState.QUEUED, "dispatched by the sweep")
+    move(job, JobState.RUNNING)
+    job_transition(job=job, to=JobState.RETRYING, reason="storage down",
+                   fields={"retry_at": timezone.now() - timedelta(seconds=120)})
+    assert jobs_dispatch_due() == 1
+    assert Job.objects.get(pk=job.pk).state == JobState.QUEUED
+
+
+def test_the_reaper_retries_a_job_whose_worker_vanished_then_fails_it(ready_job: Job, settings: object) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rs.production.execution.claims import jobs_reap
+
+    settings.RS_EXECUTION_MAX_RETRIES = 1  # type: ignore[attr-defined]
+    settings.RS_EXECUTION_RETRY_BACKOFF_S = 30  # type: ignore[attr-defined]
+    job = move(ready_job, JobState.QUEUED)
+    job_transition(job=job, to=JobState.RUNNING, fields={
+        "run": 1, "worker": "w1@gone", "lease_until": timezone.now() + timedelta(seconds=60)})
+    assert jobs_reap() == 0  # the lease is valid
+    assert jobs_reap(now=timezone.now() + timedelta(seconds=61)) == 1
+    job.refresh_from_db()
+    assert (job.state, job.automatic_retries) == (JobState.RETRYING, 1)
+    assert job.reason.startswith("worker lost: w1@gone stopped renewing the lease of run 1 (due ")
+    assert job.reason.endswith(") — automatic retry 1/1 in 30 s")
+    move(job, JobState.QUEUED)
+    job_transition(job=job, to=JobState.RUNNING, fields={
+        "run": 2, "worker": "w2@gone", "lease_until": timezone.now() - timedelta(seconds=1)})
+    assert jobs_reap() == 1
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.reason.endswith("(after 1 automatic retries)")
+    assert list(JobMissingOutput.objects.filter(job=job).values_list("product_type", "mandatory")) == [
+        ("OL_1_EFR___", True)]
