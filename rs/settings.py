@@ -279,6 +279,8 @@ CELERY_TASK_DEFAULT_QUEUE = "maintenance"
 CELERY_TASK_ROUTES = {
     "rs.ingestion.tasks.*": {"queue": "ingestion"},
     "rs.production.tasks.preparation_*": {"queue": "preparation"},
+    "rs.production.tasks.execution_reap_task": {"queue": "maintenance"},
+    "rs.production.tasks.execution_dispatch_task": {"queue": "maintenance"},
     # Execution tasks are sent to production-high|medium|low explicitly, from the job's priority.
     "rs.production.tasks.*": {"queue": "production-medium"},
     "rs.catalog.tasks.*": {"queue": "maintenance"},
@@ -301,6 +303,9 @@ CELERY_BEAT_SCHEDULE = {
     "production-schedule-rules": {"task": "rs.production.tasks.preparation_schedule_rules_task", "schedule": 60.0},
     "production-order-notifications-redispatch": {
         "task": "rs.production.orders.tasks.order_notifications_redispatch_task", "schedule": 60.0},
+    # Running jobs whose worker stopped renewing its lease go back to retrying; due retries and lost sends go out.
+    "production-execution-reap": {"task": "rs.production.tasks.execution_reap_task", "schedule": 15.0},
+    "production-execution-dispatch": {"task": "rs.production.tasks.execution_dispatch_task", "schedule": 15.0},
     "subscriptions-push-redispatch": {"task": "rs.subscriptions.tasks.pushes_redispatch_task", "schedule": 60.0},
     "subscriptions-payloads-strip": {"task": "rs.subscriptions.tasks.payloads_strip_task", "schedule": 3600.0},
     "subscriptions-download-usage-expire": {"task": "rs.subscriptions.tasks.download_usage_expire_task",
@@ -314,6 +319,21 @@ CELERY_BEAT_SCHEDULE = {
 # --- Catalog --------------------------------------------------------------------------------------------------------
 
 # An undelivered event older than this is dispatched again by the periodic task (the on-commit send was lost).
+# Production execution (rs/production/README.md, "Execution").
+RS_WORKDIR_ROOT = Path(env.str("RS_WORKDIR_ROOT", default=str(VAR_DIR / "workdirs")))  # one folder per job run
+RS_PROCESSOR_ROOT = Path(env.str("RS_PROCESSOR_ROOT", default=str(BASE_DIR / "processors")))  # relative File_Names
+RS_EXECUTION_LEASE_S = _env_int("RS_EXECUTION_LEASE_S", 60, minimum=2)  # a running job's worker renews it
+RS_EXECUTION_HEARTBEAT_S = _env_int("RS_EXECUTION_HEARTBEAT_S", 10, minimum=1)  # renewal period (< lease)
+RS_EXECUTION_MAX_RETRIES = _env_int("RS_EXECUTION_MAX_RETRIES", 3, minimum=0)  # automatic retries, then failed
+RS_EXECUTION_RETRY_BACKOFF_S = _env_int("RS_EXECUTION_RETRY_BACKOFF_S", 60, minimum=0)  # doubled per retry
+RS_EXECUTION_RETRY_BACKOFF_MAX_S = _env_int("RS_EXECUTION_RETRY_BACKOFF_MAX_S", 3600, minimum=0)
+RS_EXECUTION_DEFAULT_MAX_TIME_S = _env_int("RS_EXECUTION_DEFAULT_MAX_TIME_S", 6 * 3600, minimum=1)  # Max_Time 0
+RS_EXECUTION_KILL_GRACE_S = _env_int("RS_EXECUTION_KILL_GRACE_S", 10, minimum=0)  # Killing_Signal → SIGKILL
+RS_EXECUTION_LOG_MAX_LINES = _env_int("RS_EXECUTION_LOG_MAX_LINES", 5000, minimum=10)  # stored per task run
+RS_EXECUTION_FETCH_THREADS = _env_int("RS_EXECUTION_FETCH_THREADS", 4, minimum=1)  # parallel input downloads
+RS_EXECUTION_QUEUED_RESEND_S = _env_int("RS_EXECUTION_QUEUED_RESEND_S", 3600, minimum=10)  # lost message resend
+RS_EXECUTION_KEEP_WORKDIR = env.bool("RS_EXECUTION_KEEP_WORKDIR", default=False)  # debugging: never delete
+
 RS_EVENT_REDISPATCH_AFTER_S = _env_int("RS_EVENT_REDISPATCH_AFTER_S", 60, minimum=1)
 RS_EVENT_RETENTION_DAYS = _env_int("RS_EVENT_RETENTION_DAYS", 7, minimum=0)
 

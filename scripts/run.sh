@@ -20,11 +20,11 @@ ADMIN_PASSWORD=$(cat var/admin-password)
 if ! $PY manage.py shell -c "from django.contrib.auth import get_user_model as g; import sys; sys.exit(0 if g().objects.filter(username='admin').exists() else 1)"; then
   DJANGO_SUPERUSER_PASSWORD=$ADMIN_PASSWORD $PY manage.py createsuperuser --noinput --username admin --email admin@localhost -v0
 fi
+# The demo chains (simulated processors and their rules) before the demo inputs arrive, so they trigger them.
+$PY manage.py production demo-setup
 # Demo products of the three missions (sessions, L0, aux, user products) go through a directory inbox: beat polls
-# it and the worker ingests them within about a minute.
-if [ ! -d var/demo-inbox ]; then
-  $PY manage.py demo generate var/demo-inbox
-fi
+# it and the worker ingests them within about a minute. Generating again only adds what a newer demo has.
+$PY manage.py demo generate var/demo-inbox
 $PY manage.py demo inbox var/demo-inbox
 
 # Prometheus multiprocess mode: every process writes its metrics here, /metrics sums them; stale files would count

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from django.db.models import Count, FilteredRelation, Q, QuerySet
 
+from rs.catalog.services import ProductMetadata
 from rs.catalog.storage import object_store
 from rs.errors import Conflict, NotFound
 from rs.ingestion.choices import EntryState, SessionState
+from rs.ingestion.errors import BadInput
 from rs.ingestion.models import Inbox, InboxEntry, Session
+from rs.ingestion.packaging import Package, package_of
 from rs.ingestion.sessions import SessionMissing, session_missing
 
 # Entries counted whatever their age: what is in flight and what waits for an operator.
@@ -113,3 +117,39 @@ def session_get(*, satellite: str, session_id: str) -> Session:
         return Session.objects.get(satellite=satellite, session_id=session_id)
     except Session.DoesNotExist:
         raise NotFound(f"no session {satellite} {session_id}") from None
+
+
+@dataclass(frozen=True)
+class LocalProduct:
+    """A product on local disk as ingestion would catalogue and store it (production outputs use this)."""
+
+    name: str
+    metadata: ProductMetadata
+    quicklook: tuple[str, bytes, str] | None  # (file name, bytes, content type)
+    package: Package
+
+
+def local_product_describe(*, path: Path) -> LocalProduct:
+    """Identify a product folder or file by its name, extract its metadata and quicklook, and package it the way
+    ingestion stores products (folders: zip, tar for Sentinel-2). Raises BadInput with the reason."""
+    from rs.ingestion.extraction import ExtractionError, ProductReader, extract_metadata, quicklook_of
+    from rs.ingestion.names import UnrecognisedName, identify
+
+    try:
+        identification = identify(path.name)
+    except UnrecognisedName as exc:
+        raise BadInput(f"unrecognised product name: {exc}") from None
+    try:
+        with ProductReader.open(path) as reader:
+            metadata = extract_metadata(identification, reader)
+            try:
+                quicklook = quicklook_of(identification, reader)
+            except ExtractionError:  # the product is fine without its browse image
+                quicklook = None
+    except ExtractionError as exc:
+        raise BadInput(f"metadata extraction failed: {exc}") from None
+    if not metadata.mission:
+        metadata = dataclasses.replace(metadata, mission=identification.mission,
+                                       platform=metadata.platform or identification.platform)
+    package = package_of(path, archive=".tar" if identification.mission == "S2" else ".zip")
+    return LocalProduct(name=identification.name, metadata=metadata, quicklook=quicklook, package=package)

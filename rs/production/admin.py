@@ -22,12 +22,15 @@ from rs.production.models import (
     InputTimeout,
     Job,
     JobMember,
+    JobMissingOutput,
+    JobOutput,
     JobTransition,
     ProcessorVersion,
     ProductionRule,
     RuleParameter,
     RuleRecurringWindow,
     RuleTimeWindow,
+    TaskRun,
 )
 from rs.production.orders import admin as order_admin  # noqa: F401 - registers the order admin
 from rs.production.tasktables.parser import TaskTableError, tasktable_parse
@@ -203,7 +206,7 @@ class ProductionRuleAdmin(OfflineGISModelAdmin):
         ("Jobs", {"fields": ("grouping", "window_s", "settle_s", "granule_gap_s", "granule_wait_edges", "input_mode",
                              "priority", "priority_by_timeliness",
                              "mandatory_timeout_s", "processing_station", "acquisition_station",
-                             "sensing_time_from", "wide_interval_types")}),
+                             "sensing_time_from", "wide_interval_types", "publish_outputs")}),
         ("Sampled systematic production", {"fields": ("sample_every_nth_datatake", "area")}),
         ("History", {"fields": ("created_at", "updated_at")}),
     )
@@ -231,6 +234,29 @@ class MemberInline(ReadOnlyInline):
     verbose_name_plural = "triggering products"
 
 
+class TaskRunInline(ReadOnlyInline):
+    model = TaskRun
+    fields = readonly_fields = ("run", "pool", "name", "worker", "started_at", "exit_code", "signal", "outcome",
+                                "wall_s", "cpu_user_s", "cpu_system_s", "max_rss_kib", "log_lines_dropped")
+    verbose_name_plural = "task runs"
+
+
+class OutputInline(ReadOnlyInline):
+    model = JobOutput
+    fields = readonly_fields = ("name", "product_type", "run", "product_id", "size", "md5", "published",
+                                "registered_at")
+    verbose_name_plural = "outputs (registered, or planned by an interrupted run)"
+
+
+class MissingOutputInline(ReadOnlyInline):
+    model = JobMissingOutput
+    fields = readonly_fields = ("product_type", "mandatory", "expected_count", "recorded_at")
+    verbose_name_plural = "missing outputs"
+
+
+LOG_LINES_SHOWN = 300
+
+
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = ("id", "rule", "group_key", "state", "priority", "created_at", "next_check_at")
@@ -238,8 +264,8 @@ class JobAdmin(admin.ModelAdmin):
     search_fields = ("=id", "group_key__startswith")
     show_full_result_count = False
     list_select_related = ("rule",)
-    actions = ("cancel_selected", "retry_selected")
-    inlines = (MemberInline, TransitionInline)
+    actions = ("cancel_selected", "retry_selected", "resubmit_selected")
+    inlines = (MemberInline, TransitionInline, TaskRunInline, OutputInline, MissingOutputInline)
     fieldsets = (
         (None, {"fields": ("rule", "processor_version", "group_key", "state", "reason", "why_waiting")}),
         ("Job", {"fields": ("mission", "platform", "timeliness", "input_mode", "acquisition_mode",
@@ -248,11 +274,13 @@ class JobAdmin(admin.ModelAdmin):
                             "settle_until", "next_check_at", "attempts")}),
         ("Times", {"fields": ("created_at", "waiting_at", "ready_at", "queued_at", "running_at", "succeeded_at",
                               "failed_at", "cancelled_at", "retrying_at")}),
+        ("Execution", {"fields": ("run", "worker", "lease_until", "retry_at", "automatic_retries",
+                                  "workdir_archive_key", "log_text")}),
         ("JobOrder", {"fields": ("joborder_text",)}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Job._meta.concrete_fields] + ["why_waiting", "joborder_text"]
+        return [f.name for f in Job._meta.concrete_fields] + ["why_waiting", "joborder_text", "log_text"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # jobs are created by preparation
@@ -283,6 +311,16 @@ class JobAdmin(admin.ModelAdmin):
                            "<th>files / reason</th><th>alternatives tried</th><th>gives up at</th></tr>{}</table>",
                            why["summary"], why["gives_up_at"] or "-", body)
 
+    @admin.display(description="log of the latest run")
+    def log_text(self, obj: Job) -> SafeString:
+        lines = list(selectors.job_log(job_id=obj.pk, limit=LOG_LINES_SHOWN))
+        if not lines:
+            return format_html("<p>{}</p>", "(no log yet)")
+        more = f"first {LOG_LINES_SHOWN} lines; the API pages through the rest" if len(lines) == LOG_LINES_SHOWN else ""
+        body = format_html_join("\n", "{} [{}] {} {}", ((f"{line.at:%H:%M:%S.%f}", line.level, line.task or "rs",
+                                                        line.message) for line in lines))
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre><p>{}</p>", body, more)
+
     @admin.display(description="JobOrder")
     def joborder_text(self, obj: Job) -> SafeString:
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", obj.joborder or "(written when ready)")
@@ -302,6 +340,10 @@ class JobAdmin(admin.ModelAdmin):
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
         self._each(request, queryset, services.job_cancel, "cancelled")
 
-    @admin.action(description="Retry the selected failed jobs")
+    @admin.action(description="Retry the selected failed (or retrying) jobs")
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
-        self._each(request, queryset, services.job_retry, "prepared again")
+        self._each(request, queryset, services.job_retry, "retried")
+
+    @admin.action(description="Resubmit the selected finished jobs (as new jobs)")
+    def resubmit_selected(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
+        self._each(request, queryset, services.job_resubmit, "resubmitted")

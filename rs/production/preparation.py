@@ -200,6 +200,10 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
         fields["reason"] = reason  # "why is this job waiting": the granule gap, or "" once only inputs are missing
     if state != job.state:
         job_transition(job=job, to=state, reason=reason, fields=fields)
+        if state == JobState.READY:  # execution takes it once this transaction has committed
+            from rs.production.execution.claims import job_dispatch_on_commit
+
+            job_dispatch_on_commit(job.pk)
     else:
         Job.objects.filter(pk=job.pk).update(**fields, updated_at=now)
         for name, value in fields.items():

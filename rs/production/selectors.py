@@ -10,7 +10,15 @@ from django.db.models import Count, QuerySet
 from rs.errors import NotFound
 from rs.production.choices import Grouping, InputStatus, JobState
 from rs.production.joborder import joborder_render
-from rs.production.models import Job, ProcessorVersion, ProductionRule
+from rs.production.models import (
+    Job,
+    JobLogLine,
+    JobMissingOutput,
+    JobOutput,
+    ProcessorVersion,
+    ProductionRule,
+    TaskRun,
+)
 from rs.production.preparation import joborder_spec, stored_resolutions, workdir_of
 from rs.production.registry import tasktable_of
 from rs.production.tasktables.definition import TaskTable
@@ -132,3 +140,39 @@ def job_joborder(*, job_id: int, workdir: str | None = None) -> str:
 def jobs_ready() -> QuerySet[Job]:
     """Prepared jobs for execution (part 2), oldest first."""
     return jobs(state=JobState.READY).order_by("ready_at", "pk")
+
+
+# --- execution --------------------------------------------------------------------------------------------------------
+
+LOG_PAGE_MAX = 1000
+
+
+def job_task_runs(*, job_id: int) -> QuerySet[TaskRun]:
+    job_get(job_id=job_id)
+    return TaskRun.objects.filter(job_id=job_id).order_by("run", "pool", "position")
+
+
+def job_log(*, job_id: int, run: int | None = None, task: str | None = None, levels: str | None = None,
+            after: int = 0, limit: int = 500) -> QuerySet[JobLogLine]:
+    """One page of a run's log (the latest run by default), in order; `after` = the last seq already read."""
+    job = job_get(job_id=job_id)
+    lines = JobLogLine.objects.filter(job_id=job_id, run=run if run is not None else job.run, seq__gt=after)
+    if task is not None:
+        lines = lines.filter(task=task)
+    if levels:
+        lines = lines.filter(level__in=list(levels))
+    return lines.order_by("seq")[:min(limit, LOG_PAGE_MAX)]
+
+
+def job_outputs(*, job_id: int) -> dict[str, Any]:
+    """What a job registered and, for a failed one, the output types it should have made."""
+    job = job_get(job_id=job_id)
+    registered = JobOutput.objects.filter(job_id=job_id, registered_at__isnull=False).order_by("name")
+    return {
+        "job": job.pk, "state": job.state, "run": job.run, "workdir_archive_key": job.workdir_archive_key,
+        "outputs": [{"name": o.name, "product_type": o.product_type, "product_id": str(o.product_id),
+                     "storage_key": o.storage_key, "size": o.size, "md5": o.md5, "published": o.published,
+                     "run": o.run, "registered_at": _iso(o.registered_at)} for o in registered],
+        "missing": [{"product_type": m.product_type, "mandatory": m.mandatory, "expected_count": m.expected_count}
+                    for m in JobMissingOutput.objects.filter(job_id=job_id)],
+    }

@@ -21,7 +21,15 @@ from rs.catalog.models import CatalogEvent, Product
 from rs.errors import Conflict, DomainError, NotFound
 from rs.production.choices import PREPARING_STATES, JobOrderDialect, JobState, TriggerKind
 from rs.production.joborder import dialect_guess
-from rs.production.models import Job, JobInputFile, Processor, ProcessorVersion, ProductionRule
+from rs.production.models import (
+    Job,
+    JobInputFile,
+    JobMember,
+    JobTransition,
+    Processor,
+    ProcessorVersion,
+    ProductionRule,
+)
 from rs.production.preparation import (
     awaiting_jobs,
     job_evaluate,
@@ -235,14 +243,25 @@ def _job_for_update(job_id: int) -> Job:
 
 @transaction.atomic
 def job_cancel(*, job_id: int, reason: str = "cancelled by an operator") -> Job:
-    return job_transition(job=_job_for_update(job_id), to=JobState.CANCELLED, reason=reason)
+    """Any job not yet finished; a running one is stopped by its worker at its next lease renewal (its processes
+    killed, nothing registered)."""
+    return job_transition(job=_job_for_update(job_id), to=JobState.CANCELLED, reason=reason,
+                          fields={"lease_until": None, "retry_at": None})
 
 
 @transaction.atomic
 def job_retry(*, job_id: int) -> Job:
-    """Operator retry of a failed job: prepared again from scratch with a fresh mandatory deadline."""
+    """Operator retry. A failed job is prepared again from scratch (fresh mandatory deadline, fresh automatic-retry
+    budget) and runs as soon as it is ready; a job waiting for its automatic retry is sent at once."""
     job = _job_for_update(job_id)
-    job_transition(job=job, to=JobState.RETRYING, reason="retried by an operator")
+    if job.state == JobState.RETRYING:
+        Job.objects.filter(pk=job.pk).update(retry_at=timezone.now(), automatic_retries=0)
+        from rs.production.execution.claims import job_dispatch_on_commit
+
+        job_dispatch_on_commit(job.pk)
+        job.automatic_retries = 0
+        return job
+    job_transition(job=job, to=JobState.RETRYING, reason="retried by an operator", fields={"automatic_retries": 0})
     job.mandatory_deadline_at = timezone.now() + timedelta(seconds=job.rule.mandatory_timeout_s)
     job_transition(job=job, to=JobState.WAITING_INPUTS, reason="prepared again",
                    fields={"mandatory_deadline_at": job.mandatory_deadline_at})
@@ -262,3 +281,34 @@ def job_deadline_extend(*, job_id: int, seconds: int) -> Job:
     Job.objects.filter(pk=job.pk).update(mandatory_deadline_at=job.mandatory_deadline_at)
     job_evaluate(job)
     return job
+
+
+@transaction.atomic
+def job_resubmit(*, job_id: int) -> Job:
+    """Operator resubmission of a finished job (succeeded, failed, cancelled): a new job of the same rule over the
+    same products, prepared from scratch; the original stays as it is for the record."""
+    original = _job_for_update(job_id)
+    if original.state not in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED):
+        raise Conflict(f"job {job_id} is {original.state}: only a succeeded, failed or cancelled job is resubmitted "
+                       f"(retry or cancel it instead)")
+    base = original.group_key.split("#resubmit-")[0]
+    taken = Job.objects.filter(rule_id=original.rule_id, group_key__startswith=f"{base}#resubmit-").count()
+    now = timezone.now()
+    fields = {f.name: getattr(original, f.name) for f in Job._meta.concrete_fields if f.name in _RESUBMIT_COPIED}
+    job = Job.objects.create(
+        **fields, rule_id=original.rule_id, processor_version_id=original.processor_version_id,
+        trigger_product_id=original.trigger_product_id, group_key=f"{base}#resubmit-{taken + 1}"[:255],
+        state=JobState.WAITING_INPUTS, created_at=now, state_changed_at=now, waiting_at=now,
+        mandatory_deadline_at=now + timedelta(seconds=original.rule.mandatory_timeout_s))
+    JobTransition.objects.create(job=job, from_state="", to_state=JobState.WAITING_INPUTS, at=now,
+                                 reason=f"resubmission of job {original.pk}")
+    JobMember.objects.bulk_create([
+        JobMember(job=job, product_id=m.product_id, product_name=m.product_name, start=m.start, stop=m.stop)
+        for m in original.members.all()])
+    job_evaluate(job)
+    return job
+
+
+_RESUBMIT_COPIED = frozenset({
+    "mission", "platform", "timeliness", "input_mode", "acquisition_mode", "instrument_configuration_id",
+    "polarisation", "priority", "queue", "interval_start", "interval_stop", "trigger_attributes", "settle_until"})

@@ -1,8 +1,13 @@
-"""Celery entry points of preparation (queue `preparation` by routing): thin, ids only; the work is in services."""
+"""Celery entry points of production: thin, ids only; the work is in services.
+
+Preparation tasks go to `preparation` by routing; a job's execution goes to production-high|medium|low (its
+queue, from its priority); the reaper and the dispatcher sweep to `maintenance`."""
 
 from __future__ import annotations
 
-from celery import shared_task
+import socket
+
+from celery import Task, shared_task
 
 from rs.production.orders import tasks as order_tasks  # noqa: F401 - workers register the order tasks
 
@@ -26,3 +31,25 @@ def preparation_schedule_rules_task() -> int:
     from rs.production.services import schedule_rules_run
 
     return schedule_rules_run()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def execution_job_task(self: Task, job_id: int) -> str:
+    """Run one job. Acked after the run: a worker killed mid-job leaves the message (and the lease) behind."""
+    from rs.production.execution.run import job_execute
+
+    return job_execute(job_id=job_id, worker=self.request.hostname or socket.gethostname())
+
+
+@shared_task
+def execution_reap_task() -> int:
+    from rs.production.execution.claims import jobs_reap
+
+    return jobs_reap()
+
+
+@shared_task
+def execution_dispatch_task() -> int:
+    from rs.production.execution.claims import jobs_dispatch_due
+
+    return jobs_dispatch_due()

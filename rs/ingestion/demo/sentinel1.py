@@ -1,6 +1,6 @@
 """Sentinel-1 demo products with manifests in the SAFE layout of the real ones (../samples/s1): an IW datatake as L0
-slices and annotation/calibration/noise products, L1 GRD slices with a quick-look, SAFE aux files (AUX_CAL, AUX_INS,
-AUX_PP1) and Earth Explorer orbit files (AUX_RESORB, MPL_ORBPRE)."""
+slices and annotation/calibration/noise products, L1 GRD slices with a quick-look, the SAFE aux files of the L1 and
+L2 chains (AUX_CAL, AUX_INS, AUX_PP1, AUX_PP2, AUX_WND) and Earth Explorer orbit files (AUX_RESORB, MPL_ORBPRE)."""
 
 from __future__ import annotations
 
@@ -269,7 +269,7 @@ def generate(root: Path, t0: datetime) -> list[Written]:
         written.append(write_folder(root, name, files, available=stop + timedelta(minutes=65),
                                     archive=".zip" if number == 1 else ""))
     # Auxiliary files the L0/L1 chains select (LatestValCover / ValIntersect): valid before the datatake.
-    for aux, days in (("CAL", 30), ("INS", 30), ("PP1", 30)):
+    for aux, days in (("CAL", 30), ("INS", 30), ("PP1", 30), ("PP2", 30), ("WND", 0)):
         name, files = _aux_safe(aux, t0 - timedelta(days=days), t0 - timedelta(days=days + 4, hours=-2))
         written.append(write_folder(root, name, files, available=t0 - timedelta(days=days + 3)))
     creation = t0 + timedelta(hours=3, minutes=7)
@@ -279,7 +279,7 @@ def generate(root: Path, t0: datetime) -> list[Written]:
         mission="Sentinel-1A", file_type="AUX_RESORB", name=resorb, start=t0 - timedelta(hours=2),
         stop=t0 + timedelta(hours=1, minutes=30), creation=creation, system="OPOD", osv_orbit=orbit),
         available=creation + timedelta(minutes=5)))
-    plan_start = t0 - timedelta(days=2)
+    plan_start = t0 - timedelta(days=5)  # AIOP selects it LatestValCover(345600, 0): 4 days before the session
     orbpre = f"S1A_OPER_MPL_ORBPRE_{plan_start:{FMT}}_{plan_start + timedelta(days=7):{FMT}}_0001.EOF"
     written.append(write_file(root, orbpre, earth_explorer_file(
         mission="SENTINEL 1A", file_type="MPL_ORBPRE", name=orbpre, start=plan_start,

@@ -1,6 +1,6 @@
 """Sentinel-2 demo products in the layout of the real ones (../samples/s2): an L0 datastrip (manifest.safe) and its
-granules (MTD + Inventory_Metadata.xml) for three detectors, and the GIP/aux files the L0U and L1 chains read
-(GIP_ATMIMA, GIP_ATMSAD, GIP_DATATI, AUX_UT1UTC) as .TGZ archives."""
+granules (MTD + Inventory_Metadata.xml) for three detectors, and the GIP/aux files the L1 and L2A chains read
+(GIP_ATMIMA, GIP_ATMSAD, GIP_DATATI, GIP_PROBA2, AUX_UT1UTC) as .TGZ archives."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ BASELINE = "05.11"
 
 
 def _inventory(*, name: str, file_type: str, parent: str, group: str, generation: datetime, start: datetime,
-               orbit: int, corners: list[tuple[float, float]], detector: str) -> bytes:
+               orbit: int, corners: list[tuple[float, float]], detector: str, stop: datetime | None = None) -> bytes:
     points = "\n".join(f"      <Geo_Pnt><LATITUDE>{lat}</LATITUDE><LONGITUDE>{lon}</LONGITUDE></Geo_Pnt>"
                        for lat, lon in corners + corners[:1])
     return f"""<?xml version="1.0" encoding="ISO-8859-1" standalone="no"?>
@@ -32,7 +32,7 @@ def _inventory(*, name: str, file_type: str, parent: str, group: str, generation
   <Source_Sw_Version>5.1.1</Source_Sw_Version>
   <Generation_Time>UTC={iso(generation, zone=False)}</Generation_Time>
   <Validity_Start>UTC={iso(start, zone=False)}</Validity_Start>
-  <Validity_Stop>UTC={iso(start, zone=False)}</Validity_Stop>
+  <Validity_Stop>UTC={iso(stop or start, zone=False)}</Validity_Stop>
   <Start_Orbit_Number>{orbit:06d}</Start_Orbit_Number>
   <Stop_Orbit_Number>{orbit:06d}</Stop_Orbit_Number>
   <Geographic_Localization>
@@ -44,8 +44,7 @@ def _inventory(*, name: str, file_type: str, parent: str, group: str, generation
   <Quality_Info>100.0</Quality_Info>
   <Data_Size>36000</Data_Size>
   <File_Type>{file_type}</File_Type>
-  <Detector>{detector}</Detector>
-  <File_Class>NOM</File_Class>
+{f"  <Detector>{detector}</Detector>{chr(10)}" if detector else ""}  <File_Class>NOM</File_Class>
   <Sensor_Code>MSI</Sensor_Code>
   <Sensor_Mode>NOM</Sensor_Mode>
   <Acquisition_Station>SGS_</Acquisition_Station>
@@ -154,6 +153,11 @@ def generate(root: Path, t0: datetime) -> list[Written]:
     ds_files = {
         "manifest.safe": _datastrip_manifest(start=start, generation=generation, group=group, relative_orbit=108),
         f"DataStrip/{ds_mtd}": b"<Level-0_DataStrip_ID/>\n",
+        # the datastrip's sensing period and footprint: the three granules below (3.6 s each)
+        "Inventory_Metadata.xml": _inventory(
+            name=datastrip, file_type="MSI_L0__DS", parent=group, group=group, generation=generation, start=start,
+            stop=start + timedelta(seconds=10.8), orbit=orbit, detector="",
+            corners=swath(*along_track(9.6, 46.2, km=0, heading=282.0), along_km=23, across_km=70, heading=192.0)),
         "ANC_DATA/SAD_RAW.bin": payload(f"ds{start}", 8_000),
     }
     written.append(write_folder(root, datastrip, ds_files, available=generation + timedelta(minutes=3)))
@@ -175,7 +179,8 @@ def generate(root: Path, t0: datetime) -> list[Written]:
         written.append(write_folder(root, name, files, available=generation + timedelta(minutes=4)))
     for file_type, validity in (("GIP_ATMIMA", "V20170101T000000_21000101T000000_B00"),
                                 ("GIP_ATMSAD", "V20170101T000000_21000101T000000_B00"),
-                                ("GIP_DATATI", "V20170101T000000_21000101T000000_B00")):
+                                ("GIP_DATATI", "V20170101T000000_21000101T000000_B00"),
+                                ("GIP_PROBA2", "V20170101T000000_21000101T000000_B00")):
         created = t0 - timedelta(days=200)
         name = f"{SATELLITE}_OPER_{file_type}_MPC__{created:{FMT}}_{validity}"
         data = _tgz(name, {f"{name}.HDR": f"<Earth_Explorer_Header><File_Type>{file_type}</File_Type>"

@@ -1,6 +1,6 @@
-"""Sentinel-3 demo products with an xfdumanifest.xml in the layout of the real one (../samples/s3): an OLCI L0
-product (input of the OL1 chain), two OLCI L1 EFR frames (one over Fiji, crossing the antimeridian) and two aux
-files (AX___BA__AX, OL_1_CLUTAX)."""
+"""Sentinel-3 demo products with an xfdumanifest.xml in the layout of the real one (../samples/s3): an OLCI and an
+SLSTR L0 product (inputs of the OL1 and SL1 chains), two OLCI L1 EFR frames (one over Fiji, crossing the
+antimeridian) and the aux files of the chains (AX___BA__AX, OL_1_CLUTAX, SL_1_GEO_AX, SL_2_LSTCAX)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from rs.ingestion.demo.geometry import space_pairs, swath
 from rs.ingestion.demo.writing import FMT, Written, iso, payload, write_folder
 
 SATELLITE = "S3A"
+INSTRUMENTS = {"OL": ("OLCI", "Ocean Land Colour Instrument", "olci"),
+               "SL": ("SLSTR", "Sea and Land Surface Temperature Radiometer", "slstr")}
 
 
 def _manifest(*, name: str, product_type: str, timeliness: str, baseline: str, creation: datetime,
@@ -32,6 +34,7 @@ def _manifest(*, name: str, product_type: str, timeliness: str, baseline: str, c
         <gml:posList>{space_pairs(corners)}</gml:posList>
       </sentinel-safe:footPrint></sentinel-safe:frameSet>
     </xmlData></metadataWrap></metadataObject>"""
+    abbreviation, family_name, namespace = INSTRUMENTS.get(product_type[:2], INSTRUMENTS["OL"])
     covers = "" if level != "1" else """
     <metadataObject ID="olciProductInformation"><metadataWrap mimeType="text/xml" vocabularyName="DC"><xmlData>
       <olci:olciProductInformation><olci:classificationSummary>
@@ -45,7 +48,8 @@ def _manifest(*, name: str, product_type: str, timeliness: str, baseline: str, c
 <xfdu:XFDU xmlns:xfdu="urn:ccsds:schema:xfdu:1" xmlns:gml="http://www.opengis.net/gml"
     xmlns:sentinel-safe="http://www.esa.int/safe/sentinel/1.1"
     xmlns:sentinel3="http://www.esa.int/safe/sentinel/sentinel-3/1.0"
-    xmlns:olci="http://www.esa.int/safe/sentinel/sentinel-3/olci/1.0" version="esa/safe/sentinel/1.1/sentinel-3/olci">
+    xmlns:{namespace}="http://www.esa.int/safe/sentinel/sentinel-3/{namespace}/1.0"
+    version="esa/safe/sentinel/1.1/sentinel-3/{namespace}">
   <informationPackageMap>
     <xfdu:contentUnit unitType="SAFE Archive Information Package" textInfo="{product_type}" dmdID="_dmdID"/>
   </informationPackageMap>
@@ -56,7 +60,7 @@ def _manifest(*, name: str, product_type: str, timeliness: str, baseline: str, c
         <sentinel-safe:familyName>Sentinel-3</sentinel-safe:familyName>
         <sentinel-safe:number>A</sentinel-safe:number>
         <sentinel-safe:instrument>
-          <sentinel-safe:familyName abbreviation="OLCI">Ocean Land Colour Instrument</sentinel-safe:familyName>
+          <sentinel-safe:familyName abbreviation="{abbreviation}">{family_name}</sentinel-safe:familyName>
           <sentinel-safe:mode identifier="Earth Observation">EO</sentinel-safe:mode>
         </sentinel-safe:instrument>
       </sentinel-safe:platform>
@@ -100,7 +104,9 @@ def _product(root: Path, *, product_type: str, start: datetime, duration_s: int,
     files = {"xfdumanifest.xml": _manifest(
         name=name, product_type=product_type, timeliness=timeliness, baseline="002", creation=creation, start=start,
         stop=stop, validity=None, orbit=orbit, relative_orbit=relative_orbit, corners=corners, level=level)}
-    for band in ("Oa01_radiance", "Oa08_radiance", "geo_coordinates") if level == "1" else ("OL_0_packets",):
+    bands = ("Oa01_radiance", "Oa08_radiance", "geo_coordinates") if level == "1" else (
+        f"{product_type[:2]}_0_packets",)
+    for band in bands:
         files[f"{band}.nc"] = payload(f"{name}{band}", 16_000)
     return write_folder(root, name, files, available=creation + timedelta(minutes=2), archive=archive)
 
@@ -118,10 +124,13 @@ def _aux(root: Path, *, product_type: str, validity: tuple[datetime, datetime], 
 def generate(root: Path, t0: datetime) -> list[Written]:
     start = t0 + timedelta(hours=2, minutes=40)
     orbit, relative = 45001, 310
-    written = [_product(root, product_type="OL_0_EFR___", start=start, duration_s=180,
-                        creation=start + timedelta(minutes=20), instance="0180_142_310_____", centre="SVL",
+    # The L0 products of the OL1 and SL1 chains: a pass over Scandinavia before the two L1 frames below.
+    l0_start = t0 + timedelta(hours=2, minutes=10)
+    written = [_product(root, product_type=product_type, start=l0_start, duration_s=180,
+                        creation=l0_start + timedelta(minutes=20), instance="0180_142_310_____", centre="SVL",
                         timeliness="NR", orbit=orbit, relative_orbit=relative,
-                        corners=swath(22.0, 58.0, along_km=1100, across_km=1270, heading=-168), level="0")]
+                        corners=swath(18.0, 63.0, along_km=1100, across_km=width, heading=-168), level="0")
+               for product_type, width in (("OL_0_EFR___", 1270), ("SL_0_SLT___", 1400))]
     for index, (lon, lat) in enumerate(((22.0, 58.0), (179.4, -17.2))):  # Baltic, then Fiji (crosses ±180°)
         frame_start = start + timedelta(minutes=50 * index)
         written.append(_product(
@@ -134,6 +143,7 @@ def generate(root: Path, t0: datetime) -> list[Written]:
     created = t0 - timedelta(days=10)
     written.append(_aux(root, product_type="AX___BA__AX", validity=(created, created + timedelta(days=365)),
                         creation=created))
-    written.append(_aux(root, product_type="OL_1_CLUTAX", validity=(created, created + timedelta(days=3650)),
-                        creation=created))
+    for product_type in ("OL_1_CLUTAX", "SL_1_GEO_AX", "SL_2_LSTCAX"):
+        written.append(_aux(root, product_type=product_type, validity=(created, created + timedelta(days=3650)),
+                            creation=created))
     return written

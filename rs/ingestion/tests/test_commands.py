@@ -141,8 +141,8 @@ def test_quarantine_list_retry_and_purge(transactional_db, tmp_path: Path):
 
 def test_demo_generate_and_demo_inbox(db, tmp_path: Path):
     target = tmp_path / "demo"
-    assert run("demo", "generate", str(target))[0] == f"44 demo items in {target}\n"
-    assert run("demo", "generate", str(target))[0] == f"44 demo items in {target}\n"  # nothing rewritten
+    assert run("demo", "generate", str(target))[0] == f"50 demo items in {target}\n"
+    assert run("demo", "generate", str(target))[0] == f"50 demo items in {target}\n"  # nothing rewritten
     assert run("demo", "inbox", str(target))[0] == f"inbox demo created on {target}\n"
     assert run("demo", "inbox", str(target))[0] == f"inbox demo on {target} (already there)\n"
     failure, _, _ = run_failing("demo", "inbox", str(tmp_path / "missing"))

@@ -54,10 +54,10 @@ def test_workers_ingest_every_demo_product_of_a_directory_inbox(celery_worker_fa
     wait_for(lambda: all_final(inbox), timeout=120)
 
     # then every item is ingested exactly once, and the three sessions are complete
-    assert (first.new, first.waiting, first.pending) == (44, 44, 0)
-    assert (second.new, second.pending) == (0, 44)
-    assert states_of(inbox) == {EntryState.INGESTED: 44}
-    assert Product.objects.count() == 44 + 3
+    assert (first.new, first.waiting, first.pending) == (50, 50, 0)
+    assert (second.new, second.pending) == (0, 50)
+    assert states_of(inbox) == {EntryState.INGESTED: 50}
+    assert Product.objects.count() == 50 + 3
     names = {w.name for w in written}
     session_products = Product.objects.filter(product_type=SESSION_PRODUCT_TYPE)
     assert set(Product.objects.exclude(product_type=SESSION_PRODUCT_TYPE).values_list("name", flat=True)) == names

@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from rs.production.choices import JobState
-from rs.production.models import Job, ProcessorVersion, ProductionRule
+from rs.production.models import Job, JobLogLine, ProcessorVersion, ProductionRule, TaskRun
 from rs.production.tasktables.definition import TaskTable
 
 
@@ -88,7 +88,8 @@ class JobOutputSerializer(serializers.ModelSerializer[Job]):
                   "timeliness", "input_mode", "priority", "queue", "interval_start", "interval_stop",
                   "sensing_start", "sensing_stop", "mandatory_deadline_at", "settle_until", "next_check_at", "attempts",
                   "created_at", "waiting_at", "ready_at", "queued_at", "running_at", "succeeded_at", "failed_at",
-                  "cancelled_at", "retrying_at")
+                  "cancelled_at", "retrying_at", "run", "worker", "lease_until", "retry_at", "automatic_retries",
+                  "workdir_archive_key")
 
 
 class JobFilterInputSerializer(serializers.Serializer[Any]):
@@ -109,3 +110,26 @@ class PlanInputSerializer(serializers.Serializer[Any]):
         if has_window and not ("start" in attrs and "stop" in attrs):
             raise serializers.ValidationError({"stop" if "start" in attrs else "start": ["required with the other"]})
         return attrs
+
+
+class TaskRunOutputSerializer(serializers.ModelSerializer[TaskRun]):
+    class Meta:
+        model = TaskRun
+        fields = ("run", "pool", "position", "name", "version", "executable", "critical", "worker", "started_at",
+                  "finished_at", "exit_code", "signal", "outcome", "wall_s", "cpu_user_s", "cpu_system_s",
+                  "max_rss_kib", "log_lines", "log_lines_dropped")
+
+
+class LogLineOutputSerializer(serializers.ModelSerializer[JobLogLine]):
+    class Meta:
+        model = JobLogLine
+        fields = ("run", "seq", "task", "stream", "at", "level", "node", "pid", "message", "ipf_format")
+
+
+class LogFilterInputSerializer(serializers.Serializer[Any]):
+    run = serializers.IntegerField(required=False, min_value=1)
+    task = serializers.CharField(required=False, max_length=128)
+    levels = serializers.RegexField(r"^[DIPWE]{1,5}$", required=False,
+                                    error_messages={"invalid": "letters among D, I, P, W, E (e.g. WE)"})
+    after = serializers.IntegerField(required=False, min_value=0, default=0)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)

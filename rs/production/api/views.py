@@ -19,10 +19,13 @@ from rs.production.api.serializers import (
     DiffInputSerializer,
     JobFilterInputSerializer,
     JobOutputSerializer,
+    LogFilterInputSerializer,
+    LogLineOutputSerializer,
     PlanInputSerializer,
     ProcessorImportInputSerializer,
     ProcessorVersionOutputSerializer,
     RuleOutputSerializer,
+    TaskRunOutputSerializer,
     tasktable_json,
 )
 from rs.production.models import Job, ProcessorVersion, ProductionRule
@@ -123,7 +126,37 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet[Job]):
 
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str) -> Response:
+        """A failed job prepared and run again; a job waiting for its automatic retry sent at once."""
         return Response(JobOutputSerializer(services.job_retry(job_id=_job_id(pk))).data)
+
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request: Request, pk: str) -> Response:
+        """A new job over the same products as a finished one (201, the new job)."""
+        job = services.job_resubmit(job_id=_job_id(pk))
+        return Response(JobOutputSerializer(selectors.job_get(job_id=job.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: TaskRunOutputSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def runs(self, request: Request, pk: str) -> Response:
+        """Every task of every run: exit code, outcome, wall and CPU time, peak memory."""
+        runs = selectors.job_task_runs(job_id=_job_id(pk))
+        return Response(TaskRunOutputSerializer(runs, many=True).data)
+
+    @extend_schema(parameters=[LogFilterInputSerializer], responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def log(self, request: Request, pk: str) -> Response:
+        """One page of a run's log (latest run by default); continue with ?after=<next_after>."""
+        params = LogFilterInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        lines = list(selectors.job_log(job_id=_job_id(pk), **params.validated_data))
+        return Response({"lines": LogLineOutputSerializer(lines, many=True).data,
+                         "next_after": lines[-1].seq if lines else None})
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def outputs(self, request: Request, pk: str) -> Response:
+        """Registered outputs (product ids, keys, checksums) and, for a failed job, the missing output types."""
+        return Response(selectors.job_outputs(job_id=_job_id(pk)))
 
 
 def _id(value: str, what: str) -> int:

@@ -1,3 +1,11 @@
+from rs.production.models.execution import (
+    JobLogLine,
+    JobMissingOutput,
+    JobOutput,
+    LogLevel,
+    TaskOutcome,
+    TaskRun,
+)
 from rs.production.models.jobs import Job, JobAwaitedType, JobInput, JobInputFile, JobMember, JobTransition
 from rs.production.models.orders import FINISHED_ORDER_STATES, OrderState, ProductionOrder, SelectionKind
 from rs.production.models.processors import (
@@ -26,8 +34,12 @@ __all__ = [
     "JobAwaitedType",
     "JobInput",
     "JobInputFile",
+    "JobLogLine",
     "JobMember",
+    "JobMissingOutput",
+    "JobOutput",
     "JobTransition",
+    "LogLevel",
     "OrderState",
     "Processor",
     "ProcessorConfigFile",
@@ -41,6 +53,8 @@ __all__ = [
     "RuleRecurringWindow",
     "RuleTimeWindow",
     "SelectionKind",
+    "TaskOutcome",
+    "TaskRun",
     "TaskTableAlternative",
     "TaskTableInput",
     "TaskTableOutput",

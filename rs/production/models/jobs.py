@@ -54,6 +54,16 @@ class Job(models.Model):
     joborder = models.TextField(blank=True, default="", help_text="The JobOrder written when the job became ready.")
     attempts = models.PositiveIntegerField(default=0, help_text="Retries so far.")
 
+    # Execution: the claim of the worker running the job, renewed while it runs (a lapsed lease = worker lost).
+    run = models.PositiveIntegerField(default=0, help_text="Execution runs started so far (1 = first run).")
+    worker = models.CharField(max_length=255, blank=True, default="", help_text="Worker of the current run.")
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="Running: the worker renews it while alive.")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="Retrying: when the next run may start.")
+    automatic_retries = models.PositiveIntegerField(
+        default=0, help_text="Automatic retries since the last operator action (bounded by RS_EXECUTION_MAX_RETRIES).")
+    workdir_archive_key = models.CharField(max_length=1024, blank=True, default="",
+                                           help_text="Object key of the archived working directory of a failure.")
+
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
@@ -73,6 +83,11 @@ class Job(models.Model):
             models.Index(fields=["next_check_at"], name="job_due_check",
                          condition=Q(state__in=["waiting_inputs", "ready"], next_check_at__isnull=False)),
             models.Index(fields=["state", "-id"], name="job_state_id"),
+            # The reaper and the dispatcher read only the few jobs in these states, by due time.
+            models.Index(fields=["lease_until"], name="job_lease", condition=Q(state="running")),
+            models.Index(fields=["retry_at"], name="job_retry_due", condition=Q(state="retrying")),
+            models.Index(fields=["ready_at"], name="job_ready", condition=Q(state="ready")),
+            models.Index(fields=["queued_at"], name="job_queued", condition=Q(state="queued")),
         ]
 
     def __str__(self) -> str:

@@ -69,6 +69,10 @@ class ProductionRule(models.Model):
         max_length=256, blank=True, default="",
         help_text="Input types selected over that Sensing_Time instead of the job interval (S1 L1: orbit files).")
 
+    publish_outputs = models.BooleanField(
+        default=True, help_text="Catalogued outputs (Destination DB/DBPROC) are published to PRIP/STAC; off for "
+                                "intermediate products that only feed the next level.")
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

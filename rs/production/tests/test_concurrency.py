@@ -89,9 +89,10 @@ def test_concurrent_aux_arrivals_complete_a_waiting_job_once(datatake_rule):
     for product in cal:
         services.job_reevaluate(job_id=job.pk, product_type=product.product_type)
     job.refresh_from_db()
-    assert job.state == JobState.READY
+    # ready once, and queued for execution as soon as that commit landed
+    assert job.state == JobState.QUEUED
     assert list(JobTransition.objects.filter(job=job).values_list("to_state", flat=True)) == [
-        JobState.WAITING_INPUTS, JobState.READY]
+        JobState.WAITING_INPUTS, JobState.READY, JobState.QUEUED]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
