@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count
 
@@ -45,3 +46,8 @@ def jobs_backlog() -> dict[str, int]:
         .values("state").annotate(count=Count("id"))
     )
     return {row["state"]: row["count"] for row in rows}
+
+
+def missing_outputs(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Expected outputs of failed jobs recorded in [start, end) (rs.production's selector)."""
+    return production_selectors.missing_outputs_between(start=start, end=end)

@@ -9,8 +9,9 @@ Choices where the data does not carry what COPRS used (each one also stated in t
   made by a *different* job was catalogued before it (the job processed the same chunk as an earlier one); products
   without a job (ingested) are never duplicates: the catalogue refuses a second product of the same name;
 * a product without OriginDate cannot be shown on time: it counts as late (and is reported as `without_origin`);
-* estimated missing products: rs.production records no expected outputs of failed jobs, so Σ estimated_missing is
-  0 and completeness is over the generated products only.
+* estimated missing products: the outputs a failed job should have made, as rs.production records them (one row
+  per output type, with the count the Task Table expects), in the period by their recording time, classified into
+  PI types with the job's mission, timeliness and acquisition mode.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from datetime import datetime, timedelta
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
 from rs.catalog import selectors as catalog_selectors
+from rs.catalog.families import classification_of
 from rs.catalog.models import Product
+from rs.monitoring import jobs_source
 from rs.monitoring.pi_types import EXCLUDED, THRESHOLDS_S, ProductClass, pi_type_of
 
 COMPLETENESS_DAYS = (0, 1, 2, 3, 7)
-ESTIMATED_MISSING_SOURCE = "none: rs.production records no expected outputs of failed jobs"
+ESTIMATED_MISSING_SOURCE = "the output types recorded missing by failed production jobs in the period"
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,32 @@ def pi_type_filters(*, start: datetime, end: datetime, on: str = "created_at") -
     return {pi_type: functools.reduce(operator.or_, qs) for pi_type, qs in filters.items()}
 
 
-def pi_type_kpis(*, start: datetime, end: datetime, pi_type: str, products: Q) -> PiTypeKpis:
+def _missing_class(row: dict[str, object]) -> ProductClass:
+    """The classification of an output that was never made: its family from its type and the job (an S1 L0 output
+    of a job is a slice; an S3 L1/L2 one has the job's timeliness)."""
+    mission, product_type = str(row["job__mission"]), str(row["product_type"])
+    timeliness = str(row["job__timeliness"] or "")
+    s3_class = {"NRT": "NR", "STC": "ST", "NTC": "NT"}.get(timeliness.upper(), "NR")
+    try:
+        family, _level = classification_of(mission=mission, product_type=product_type,
+                                           name=f"_O_{s3_class}_000.SEN3", attributes={"productConsolidation": "SLICE"})
+    except ValueError:
+        family = ""
+    return ProductClass(mission=mission, family=family, product_type=product_type,
+                        mode=str(row["job__acquisition_mode"] or ""), timeliness=timeliness)
+
+
+def missing_by_pi_type(*, start: datetime, end: datetime) -> dict[str, int]:
+    """PI type → outputs recorded missing by failed jobs in [start, end)."""
+    totals: dict[str, int] = {}
+    for row in jobs_source.missing_outputs(start=start, end=end):
+        pi_type = pi_type_of(_missing_class(row))
+        totals[pi_type] = totals.get(pi_type, 0) + int(row["count"] or 0)
+    return totals
+
+
+def pi_type_kpis(*, start: datetime, end: datetime, pi_type: str, products: Q, estimated_missing: int = 0
+                 ) -> PiTypeKpis:
     """One aggregate query over the PI type's products of the period."""
     threshold = timedelta(seconds=THRESHOLDS_S[pi_type])
     judged = Q(publication_date__isnull=False, origin_date__isnull=False, duplicate=False)
@@ -113,7 +141,7 @@ def pi_type_kpis(*, start: datetime, end: datetime, pi_type: str, products: Q) -
     return PiTypeKpis(
         pi_type=pi_type, threshold_s=THRESHOLDS_S[pi_type], generated=row["generated"],
         duplicates=row["duplicates"], published=row["published"], on_time=row["within_0"],
-        without_origin=row["without_origin"], estimated_missing=0,
+        without_origin=row["without_origin"], estimated_missing=estimated_missing,
         complete_within={days: row[f"within_{days}"] for days in COMPLETENESS_DAYS},
     )
 
@@ -121,5 +149,10 @@ def pi_type_kpis(*, start: datetime, end: datetime, pi_type: str, products: Q) -
 def kpis_by_pi_type(*, start: datetime, end: datetime, pi_type: str | None = None) -> list[PiTypeKpis]:
     """The KPIs of every counted PI type with products in [start, end), or of one; ordered by PI type."""
     filters = pi_type_filters(start=start, end=end)
-    wanted = sorted(name for name in filters if name not in EXCLUDED and (pi_type is None or name == pi_type))
-    return [pi_type_kpis(start=start, end=end, pi_type=name, products=filters[name]) for name in wanted]
+    missing = missing_by_pi_type(start=start, end=end)
+    present = set(filters) | set(missing)
+    wanted = sorted(name for name in present if name not in EXCLUDED and name in THRESHOLDS_S
+                    and (pi_type is None or name == pi_type))
+    # a PI type whose every job failed has no product in the period, only missing ones: Q(pk__in=[]) matches none
+    return [pi_type_kpis(start=start, end=end, pi_type=name, products=filters.get(name, Q(pk__in=[])),
+                         estimated_missing=missing.get(name, 0)) for name in wanted]

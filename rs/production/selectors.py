@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from rs.errors import NotFound
 from rs.production.choices import Grouping, InputStatus, JobState
@@ -176,3 +176,13 @@ def job_outputs(*, job_id: int) -> dict[str, Any]:
         "missing": [{"product_type": m.product_type, "mandatory": m.mandatory, "expected_count": m.expected_count}
                     for m in JobMissingOutput.objects.filter(job_id=job_id)],
     }
+
+
+def missing_outputs_between(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Outputs that failed jobs should have made, recorded in [start, end), summed per product type and the job's
+    mission, timeliness and acquisition mode (an index range on the recording time)."""
+    return list(
+        JobMissingOutput.objects.filter(recorded_at__gte=start, recorded_at__lt=end).order_by()
+        .values("product_type", "job__mission", "job__timeliness", "job__acquisition_mode")
+        .annotate(count=Sum("expected_count"))
+    )

@@ -6,19 +6,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.query.names import delivered_file_name, name_convention
 from rs.stac.collection_ids import collection_id
 from rs.stac.models import CollectionExtent
 
 
-def collections_all() -> list[CollectionExtent]:
-    """Every collection, by id: a read of the small extents table."""
-    return list(CollectionExtent.objects.order_by("id"))
+def collections_all(*, visibility: Q | None = None) -> list[CollectionExtent]:
+    """Every collection the caller may see (`visibility`: rs.access's Q on mission and product_type), by id: a read
+    of the small extents table."""
+    return list(CollectionExtent.objects.filter(visibility or Q()).order_by("id"))
 
 
-def collection_get(*, identifier: str) -> CollectionExtent | None:
-    return CollectionExtent.objects.filter(pk=identifier).first()
+def collection_get(*, identifier: str, visibility: Q | None = None) -> CollectionExtent | None:
+    return CollectionExtent.objects.filter(visibility or Q(), pk=identifier).first()
 
 
 @dataclass(frozen=True)

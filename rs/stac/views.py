@@ -49,8 +49,9 @@ def roots(request: HttpRequest) -> Roots:
                  odata=request.build_absolute_uri(reverse("prip:root")).rstrip("/"))
 
 
-def _collection(identifier: str) -> CollectionExtent:
-    extent = selectors.collection_get(identifier=identifier)
+def _collection(identifier: str, visibility: Q) -> CollectionExtent:
+    """The collection, if the caller may see it (a hidden one is as unknown as a missing one)."""
+    extent = selectors.collection_get(identifier=identifier, visibility=visibility)
     if extent is None:
         raise not_found(f"No collection {identifier!r}: see /stac/collections")
     return extent
@@ -66,10 +67,9 @@ def _visibility(request: HttpRequest) -> Q:
     return visibility_q(visibility_filter(principal))
 
 
-def _features(request: HttpRequest, params: SearchParameters, *, collection: str | None = None
+def _features(request: HttpRequest, params: SearchParameters, *, visibility: Q, collection: str | None = None
               ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of items (one SQL query, plus one for lineage when links are returned) and the next page's token."""
-    visibility = _visibility(request)
     try:
         page = catalog_page(request=replace(page_request(params, collection=collection), visibility=visibility))
     except InvalidSkipToken as exc:
@@ -100,7 +100,7 @@ def _get_params(request: HttpRequest) -> list[tuple[str, str]]:
 
 @stac_endpoint("GET")
 def landing(request: HttpRequest) -> HttpResponse:
-    return json_response(landing_json(roots(request), selectors.collections_all()))
+    return json_response(landing_json(roots(request), selectors.collections_all(visibility=_visibility(request))))
 
 
 @stac_endpoint("GET")
@@ -116,25 +116,26 @@ def service_description(request: HttpRequest) -> HttpResponse:
 @stac_endpoint("GET")
 def queryables(request: HttpRequest, collection: str | None = None) -> HttpResponse:
     if collection is not None:
-        _collection(collection)
+        _collection(collection, _visibility(request))
     return json_response(queryables_schema(url=request.build_absolute_uri(request.path)), content_type=MEDIA_SCHEMA)
 
 
 @stac_endpoint("GET")
 def collections(request: HttpRequest) -> HttpResponse:
-    return json_response(collections_json(selectors.collections_all(), roots(request)))
+    return json_response(collections_json(selectors.collections_all(visibility=_visibility(request)), roots(request)))
 
 
 @stac_endpoint("GET")
 def collection(request: HttpRequest, collection: str) -> HttpResponse:
-    return json_response(collection_json(_collection(collection), roots(request)))
+    return json_response(collection_json(_collection(collection, _visibility(request)), roots(request)))
 
 
 @stac_endpoint("GET")
 def collection_items(request: HttpRequest, collection: str) -> HttpResponse:
-    _collection(collection)
+    visibility = _visibility(request)
+    _collection(collection, visibility)
     params = search_from_query(request.GET, allowed=COLLECTION_ITEMS_PARAMETERS)
-    features, token = _features(request, params, collection=collection)
+    features, token = _features(request, params, visibility=visibility, collection=collection)
     links = _page_links(request, parent=roots(request).collection(collection))
     if token is not None:
         links.append(next_link_get(request.build_absolute_uri(request.path), _get_params(request), token))
@@ -144,7 +145,7 @@ def collection_items(request: HttpRequest, collection: str) -> HttpResponse:
 @stac_endpoint("GET")
 def collection_item(request: HttpRequest, collection: str, item: str) -> HttpResponse:
     visibility = _visibility(request)
-    _collection(collection)
+    _collection(collection, visibility)
     entries = [e for e in products_by_names(names=[item], with_attributes=True, with_assets=True,
                                             visibility=visibility)
                if item_collection(e) == collection]
@@ -166,13 +167,13 @@ def search(request: HttpRequest) -> HttpResponse:
         if len(body) > MAX_BODY_BYTES:
             raise StacError(413, "RequestTooLarge", f"The body exceeds {MAX_BODY_BYTES} bytes")
         params, data = search_from_body(body)
-        features, token = _features(request, params)
+        features, token = _features(request, params, visibility=_visibility(request))
         links = _page_links(request)
         if token is not None:
             links.append(next_link_post(url, data, token))
     else:
         params = search_from_query(request.GET)
-        features, token = _features(request, params)
+        features, token = _features(request, params, visibility=_visibility(request))
         links = _page_links(request)
         if token is not None:
             links.append(next_link_get(url, _get_params(request), token))

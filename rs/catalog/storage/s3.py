@@ -40,6 +40,11 @@ class S3ObjectStore(ObjectStore):
 
     def __init__(self, *, client: S3Client, bucket: str, presign_client: S3Client | None = None) -> None:
         self._client = client
+        # An empty PUT with "Expect: 100-continue" makes SeaweedFS answer twice (100, then 200 after botocore has
+        # stopped reading), which leaves a stray response on the kept-alive connection: the next request on it
+        # stalls for the read timeout. An empty body has nothing to hold back, so it goes without the header.
+        client.meta.events.register("before-send.s3.*", _no_expect_for_empty_body,
+                                    unique_id="rs-no-expect-for-empty-body")
         # Presigned URLs are used by clients outside the deployment's network: they must name the public endpoint.
         self._presign_client = presign_client or client
         self.bucket = bucket
@@ -256,6 +261,11 @@ class S3ObjectStore(ObjectStore):
                 raise _translated(exc, "") from exc
         except BotoCoreError as exc:
             raise _translated(exc, "") from exc
+
+
+def _no_expect_for_empty_body(request: Any, **_: Any) -> None:
+    if request.headers.get("Content-Length") in (b"0", "0") and "Expect" in request.headers:
+        del request.headers["Expect"]
 
 
 def _parts(chunks: Iterator[bytes], part_size: int) -> Iterator[tuple[bytes, bool]]:

@@ -388,3 +388,27 @@ def test_a_single_put_whose_etag_is_not_the_md5_sent_is_deleted_and_refused(stor
     with pytest.raises(ChecksumMismatch, match="the store answered ETag"):
         store._stored_check(key=key, digest=digest, etag=f'"{hashlib.md5(b"what the store got").hexdigest()}"')
     assert store.exists(key) is False
+
+
+def test_an_empty_object_leaves_the_connection_clean_for_the_next_request(
+    store: S3ObjectStore, s3_client: S3Client, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An empty PUT sent with "Expect: 100-continue" got two answers from SeaweedFS; the stray one on the kept-alive
+    # connection then broke the next request (a header parsing warning, and a stall until the read timeout).
+    sent: list[dict[str, Any]] = []
+
+    def record(request: Any, **_: Any) -> None:
+        sent.append(dict(request.headers))
+
+    s3_client.meta.events.register("before-send.s3.PutObject", record, unique_id="test-record-put")
+    try:
+        with caplog.at_level("WARNING", logger="urllib3.connection"):
+            empty = store.put_stream(key=f"{prefix}empty.bin", stream=b"")
+            small = store.put_stream(key=f"{prefix}small.bin", stream=b"thirteen byte")
+    finally:
+        s3_client.meta.events.unregister("before-send.s3.PutObject", unique_id="test-record-put")
+
+    assert (empty.size, small.size) == (0, 13)
+    assert [("Expect" in headers) for headers in sent] == [False, True]
+    assert [r.getMessage() for r in caplog.records if r.name == "urllib3.connection"] == []
+    assert b"".join(store.open_range(key=f"{prefix}small.bin")) == b"thirteen byte"

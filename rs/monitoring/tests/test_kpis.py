@@ -87,3 +87,39 @@ def test_a_product_without_origin_date_counts_as_late():
 ])
 def test_the_classification_gives_the_pi_type(product, pi_type):
     assert pi_type_of(product) == pi_type
+
+
+def test_outputs_recorded_missing_by_failed_jobs_count_against_completeness():
+    from rs.monitoring.tests.production_jobs import job_finish, ready_jobs
+    from rs.production.choices import JobState
+    from rs.production.execution.claims import missing_outputs_record
+
+    (job,) = ready_jobs(1)
+    job_finish(job, JobState.FAILED)
+    assert missing_outputs_record(job) == 1  # its Task Table declares one IW_GRDH_1S output
+    product_published_after(HOUR)  # one S1 L1 NRT product made on time in the same period
+    now = timezone.now()
+
+    (kpis,) = kpis_by_pi_type(start=now - HOUR, end=now + HOUR, pi_type="S1-L12-NRT")
+
+    assert (kpis.generated, kpis.estimated_missing, kpis.on_time) == (1, 1, 1)
+    assert kpis.completeness(0) == 1 / 2
+
+
+def test_a_pi_type_whose_every_job_failed_is_reported_with_nothing_made():
+    from rs.monitoring.tests.production_jobs import job_finish, ready_jobs
+    from rs.production.choices import JobState
+    from rs.production.execution.claims import missing_outputs_record
+
+    jobs = ready_jobs(2)
+    for job in jobs:
+        job_finish(job, JobState.FAILED)
+        missing_outputs_record(job)
+    now = timezone.now()
+
+    kpis = kpis_by_pi_type(start=now - HOUR, end=now + HOUR)
+
+    # the jobs' L0 inputs were catalogued in the period too; their L1 outputs were never made
+    assert [(k.pi_type, k.generated, k.estimated_missing) for k in kpis] == [
+        ("S1-L0-NRT", 2, 0), ("S1-L12-NRT", 0, 2)]
+    assert kpis[1].completeness(7) == 0.0

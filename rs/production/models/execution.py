@@ -119,7 +119,9 @@ class JobMissingOutput(models.Model):
     class Meta:
         ordering = ("product_type",)
         constraints = [models.UniqueConstraint(fields=["job", "product_type"], name="job_missing_output_unique")]
-        indexes = [models.Index(fields=["product_type", "recorded_at"], name="missing_output_type")]
+        indexes = [models.Index(fields=["product_type", "recorded_at"], name="missing_output_type"),
+                   # the completeness KPIs read a period of every type
+                   models.Index(fields=["recorded_at"], name="missing_output_recorded")]
 
     def __str__(self) -> str:
         return self.product_type

@@ -36,7 +36,7 @@ def test_stac_shows_only_what_the_callers_rules_allow(client, catalog, alice, pu
     assert collections_of(client.get("/stac/search?limit=100", **headers)) == {"2"}
     assert collections_of(client.post("/stac/search", {"limit": 100}, content_type="application/json",
                                       **headers)) == {"2"}
-    assert collections_of(client.get("/stac/collections/sentinel-1-iw_grdh_1s/items", **headers)) == set()
+    assert client.get("/stac/collections/sentinel-1-iw_grdh_1s/items", **headers).status_code == 404  # hidden
     s1 = f"/stac/collections/sentinel-1-iw_grdh_1s/items/{catalog['L1'].name}"
     assert client.get(s1).status_code == 200
     assert client.get(s1, **headers).status_code == 404
@@ -61,3 +61,22 @@ def test_stac_refuses_bad_credentials_and_counts_requests(client, catalog, alice
     too_many = client.get("/stac/search?limit=1", **headers)
     assert too_many.status_code == 429 and 1 <= int(too_many["Retry-After"]) <= 60
     assert json.loads(too_many.content)["code"] == "TooManyRequests"
+
+
+def test_collections_a_caller_may_not_see_are_neither_listed_nor_served(client, catalog, alice, public_client,
+                                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        access_services.visibility_rule_save(rule=VisibilityRule(user=alice, mission="S2"))
+    headers = bearer(alice)
+    everyone = {c["id"] for c in client.get("/stac/collections").json()["collections"]}
+    alices = {c["id"] for c in client.get("/stac/collections", **headers).json()["collections"]}
+    assert any(c.startswith("sentinel-1-") for c in everyone)
+    assert alices == {c for c in everyone if c.startswith("sentinel-2-")} and alices
+    landing = client.get("/stac/", **headers).json()
+    children = {link["href"].rsplit("/", 1)[-1] for link in landing["links"] if link["rel"] == "child"}
+    assert children == alices
+    hidden = "/stac/collections/sentinel-1-iw_grdh_1s"
+    assert client.get(hidden).status_code == 200
+    assert client.get(hidden, **headers).status_code == 404
+    assert client.get(f"{hidden}/items", **headers).status_code == 404
+    assert client.get(f"{hidden}/queryables", **headers).status_code == 404
