@@ -32,6 +32,9 @@ print('prefix', selectors.product_search(name_startswith='S1A_IW').count(),
       selectors.product_search(name_startswith='s1a_iw').count())
 print('md5', stored.md5)
 print('task', ping_task.apply_async(args=['pong'], queue='maintenance').get(timeout=30, interval=0.05))
+from rs.monitoring.readiness import broker_check
+broker_check()  # the readiness probe reaches the filesystem broker with the configured folders
+print('broker ok')
 """
 
 
@@ -63,8 +66,8 @@ def test_the_embedded_default_round_trips_a_task_through_a_real_worker(tmp_path)
         result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=client_dir, env={**env, "PYTHONPATH": str(ROOT)},
                                 capture_output=True, text=True, timeout=120, check=False)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.split("\n")[:4] == [
-            "found 1", "prefix 1 0", "md5 900150983cd24fb0d6963f7d28e17f72", "task pong"]
+        assert result.stdout.split("\n")[:5] == [
+            "found 1", "prefix 1 0", "md5 900150983cd24fb0d6963f7d28e17f72", "task pong", "broker ok"]
         assert (tmp_path / "var" / "storage" / "products" / "S1" / "L1_SLICE" / "demo.zip").read_bytes() == b"abc"
         assert (tmp_path / "var" / "celery" / "control" / "maintenance.exchange").exists()
         assert list(client_dir.iterdir()) == []

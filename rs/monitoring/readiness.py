@@ -51,7 +51,9 @@ def broker_check(*, timeout_s: float = READINESS_TIMEOUT_S) -> dict[str, object]
 
     An absent queue is not a failure: Redis only keeps a queue while it holds messages, so an idle broker has none.
     """
-    options = {"socket_timeout": timeout_s, "socket_connect_timeout": timeout_s, "max_retries": 0}
+    # The configured transport options first (the filesystem broker's folders), then the probe's own timeouts.
+    options = {**getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+               "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s, "max_retries": 0}
     with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout_s, transport_options=options) as broker:
         broker.ensure_connection(max_retries=1, timeout=math.ceil(timeout_s))
         channel = broker.channel()
