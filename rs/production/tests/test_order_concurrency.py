@@ -32,7 +32,7 @@ def two_running_jobs() -> tuple[ProductionOrder, Job, Job]:
         processor_version_id=version.pk, product_ids=[str(p.id) for p in products]))
     first, second = Job.objects.filter(rule__order=order).order_by("pk")
     for job in (first, second):
-        job_transition(job=job, to="queued")
+        assert job.state == "queued"  # dispatched to the execution queues once the order committed
         job_transition(job=job, to="running")
     return order, first, second
 
