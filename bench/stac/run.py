@@ -49,7 +49,7 @@ from benchdb import (  # type: ignore[import-not-found]  # noqa: E402 (bench/pri
 )
 
 STAC = "/stac"
-SETTINGS = "rs.stac.tests.settings_stac"  # the project settings with rs.stac installed (until rs/settings.py has it)
+SETTINGS = "rs.settings"
 TOLERANCE = 1.10
 SLIM_FIELDS = ("id,collection,geometry,bbox,properties.datetime,properties.start_datetime,properties.end_datetime,"
                "properties.created,properties.updated,properties.expires,properties.prip:id,properties.prip:online,"
