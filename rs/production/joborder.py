@@ -177,7 +177,7 @@ def _proc(procs: ET.Element, task: Task, spec: JobOrderSpec) -> None:
         _sub(element, "File_Type", out.file_type)
         _sub(element, "File_Name_Type", out.file_name_type)
         if out.file_name_type == "Regexp":
-            name = spec.workdir + spec.output_patterns.get(out.file_type, f"^.*{out.file_type}.*$")
+            name = spec.workdir + spec.output_patterns.get(out.file_type, out.name_pattern)
         else:
             name = spec.workdir
         _sub(element, "File_Name", name)
