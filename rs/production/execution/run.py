@@ -76,7 +76,7 @@ def job_inputs(job: Job) -> tuple[list[StagedInput], Lineage]:
         staged.setdefault(product.name, StagedInput(name=product.name, storage_key=product.storage_key))
     for pid in members:  # session files are staged by channel (ipf-interface.md §7); other members are inputs
         product = products.get(pid)
-        if product is not None and product.family == ProductFamily.SESSION:
+        if product is not None and product.family == ProductFamily.SESSION and product.storage_key:  # not the marker
             staged.setdefault(product.name, StagedInput(name=product.name, storage_key=product.storage_key,
                                                         folder=session_folder(product.name)))
     origin = max((p.origin_date for p in products.values() if p.origin_date), default=None)
