@@ -374,7 +374,7 @@ RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS = env.bool("RS_SUBSCRIPTION_PUSH_PRIVATE_N
 # rs.production.orders.tasks.order_plan_task (queue preparation), RS_PRODUCTION_ORDER_PLAN_CHUNK products per
 # transaction.
 RS_PRODUCTION_ORDER_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_MAX_PRODUCTS", 10000, minimum=1)
-RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS", 100, minimum=0)
+RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS", 50, minimum=0)
 RS_PRODUCTION_ORDER_PLAN_CHUNK = _env_int("RS_PRODUCTION_ORDER_PLAN_CHUNK", 200, minimum=1)
 # Completion notification (webhook and/or e-mail): attempts, first back-off (doubling), webhook timeout.
 RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS = _env_int("RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS", 6, minimum=1)
