@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -72,12 +74,19 @@ def test_a_large_order_is_accepted_then_planned_chunk_by_chunk_with_its_progress
     # when the planning task runs its steps: two products each, oldest sensing first, progress in the API
     expected = [(True, 2, ["S1A_SLICE_0", "S1A_SLICE_1"]), (True, 4, ["S1A_SLICE_0", "S1A_SLICE_1", "S1A_SLICE_2",
                                                                        "S1A_SLICE_3"])]
+    costs = []
     for more, planned, jobs in expected:
-        assert order_plan_step(order_id=order_id) is more
+        with CaptureQueriesContext(connection) as queries:
+            assert order_plan_step(order_id=order_id) is more
+        costs.append(len(queries))
+        sql = [q["sql"] for q in queries.captured_queries]  # read now: a request resets the connection's log
         shown = setup["api"].get(f"{ORDERS}{order_id}/").json()
         assert (shown["state"], shown["planning"]["planned"], shown["planning"]["percent"], shown["jobs_created"]) \
             == ("accepted", planned, 100 * planned / 5, planned)
         assert jobs_of(order_id) == jobs
+    assert costs[0] == costs[1]  # a step costs the same however far the planning went (keyset, no offset)
+    window_sql = next(q for q in sql if "ORDER BY" in q and "LIMIT 2" in q and "catalog_product" in q)
+    assert '"catalog_product"."content_start" > ' in window_sql and "OFFSET" not in window_sql
     assert order_plan_step(order_id=order_id) is False
     # then the order runs its five ready jobs
     shown = setup["api"].get(f"{ORDERS}{order_id}/").json()
