@@ -289,6 +289,7 @@ CELERY_TASK_ROUTES = {
     "rs.lifecycle.tasks.*": {"queue": "maintenance"},
     "rs.access.tasks.*": {"queue": "maintenance"},
     "rs.subscriptions.tasks.*": {"queue": "maintenance"},
+    "rs.production.orders.tasks.order_plan_task": {"queue": "preparation"},  # job creation is preparation work
     "rs.production.orders.tasks.*": {"queue": "maintenance"},
 }
 CELERY_BEAT_SCHEDULE = {
@@ -303,6 +304,8 @@ CELERY_BEAT_SCHEDULE = {
     "production-schedule-rules": {"task": "rs.production.tasks.preparation_schedule_rules_task", "schedule": 60.0},
     "production-order-notifications-redispatch": {
         "task": "rs.production.orders.tasks.order_notifications_redispatch_task", "schedule": 60.0},
+    "production-order-planning-redispatch": {
+        "task": "rs.production.orders.tasks.order_planning_redispatch_task", "schedule": 60.0},
     # Running jobs whose worker stopped renewing its lease go back to retrying; due retries and lost sends go out.
     "production-execution-reap": {"task": "rs.production.tasks.execution_reap_task", "schedule": 15.0},
     "production-execution-dispatch": {"task": "rs.production.tasks.execution_dispatch_task", "schedule": 15.0},
@@ -366,8 +369,13 @@ RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS = env.bool("RS_SUBSCRIPTION_PUSH_PRIVATE_N
 
 # --- Production orders (ad-hoc production) --------------------------------------------------------------------------
 
-# Triggering products one order may select (its jobs are created in one transaction, within the request).
-RS_PRODUCTION_ORDER_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_MAX_PRODUCTS", 500, minimum=1)
+# Triggering products one order may select (more: 400). Orders of at most RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS are
+# planned within the request (201, running); larger ones are accepted (202) and planned by
+# rs.production.orders.tasks.order_plan_task (queue preparation), RS_PRODUCTION_ORDER_PLAN_CHUNK products per
+# transaction.
+RS_PRODUCTION_ORDER_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_MAX_PRODUCTS", 10000, minimum=1)
+RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS = _env_int("RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS", 50, minimum=0)
+RS_PRODUCTION_ORDER_PLAN_CHUNK = _env_int("RS_PRODUCTION_ORDER_PLAN_CHUNK", 200, minimum=1)
 # Completion notification (webhook and/or e-mail): attempts, first back-off (doubling), webhook timeout.
 RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS = _env_int("RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS", 6, minimum=1)
 RS_PRODUCTION_ORDER_NOTIFY_BACKOFF_S = _env_int("RS_PRODUCTION_ORDER_NOTIFY_BACKOFF_S", 10, minimum=0)

@@ -49,6 +49,8 @@ def environment() -> str:
     os.environ["CELERY_RESULT_BACKEND"] = f"file://{DATA / 'orders-var' / 'celery' / 'results'}"
     os.environ["RS_VAR_DIR"] = str(DATA / "orders-var")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rs.settings")
+    # Every measured order planned in one transaction (as the background steps do, chunk by chunk): the cost per job
+    os.environ["RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS"] = "100000"
     sys.path.insert(0, str(ROOT))
     return url
 

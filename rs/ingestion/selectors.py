@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from django.db.models import Count, FilteredRelation, Q, QuerySet
 from rs.catalog.services import ProductMetadata
 from rs.catalog.storage import object_store
 from rs.errors import Conflict, NotFound
-from rs.ingestion.choices import EntryState, SessionState
+from rs.ingestion.choices import EntryState, SessionFileKind, SessionState
 from rs.ingestion.errors import BadInput
 from rs.ingestion.models import Inbox, InboxEntry, Session
 from rs.ingestion.packaging import Package, package_of
@@ -117,6 +118,43 @@ def session_get(*, satellite: str, session_id: str) -> Session:
         return Session.objects.get(satellite=satellite, session_id=session_id)
     except Session.DoesNotExist:
         raise NotFound(f"no session {satellite} {session_id}") from None
+
+
+@dataclass(frozen=True)
+class SessionMember:
+    product_id: uuid.UUID
+    name: str
+    channel: int
+    kind: str  # DSIB | DSDB
+    chunk: int | None
+
+
+@dataclass(frozen=True)
+class SessionMembers:
+    """A session as production sees it: complete or not (the marker product once complete), its catalogued files
+    (DSIBs by channel, then the chunks interleaved: chunk 1 of every channel, chunk 2, …) and what it lacks."""
+
+    complete: bool
+    marker_id: uuid.UUID | None
+    files: tuple[SessionMember, ...]
+    missing: SessionMissing
+
+
+def session_members(*, satellites: list[str], session_id: str) -> SessionMembers | None:
+    """The session of that id (for one of the satellites, '' = unknown), None when no file of it arrived yet.
+    Two queries on the (satellite, session_id) unique index and the files' foreign key."""
+    session = (Session.objects.filter(satellite__in=satellites, session_id=session_id).prefetch_related("files")
+               .order_by("-satellite").first())
+    if session is None:
+        return None
+    files = sorted(session.files.all(), key=lambda f: (f.kind != SessionFileKind.DSIB, f.chunk or 0, f.channel,
+                                                       f.name))
+    return SessionMembers(
+        complete=session.state == SessionState.COMPLETE and session.product_id is not None,
+        marker_id=session.product_id,
+        files=tuple(SessionMember(product_id=f.product_id, name=f.name, channel=f.channel, kind=f.kind,
+                                  chunk=f.chunk) for f in files),
+        missing=session_missing(session))
 
 
 @dataclass(frozen=True)

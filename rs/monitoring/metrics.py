@@ -28,3 +28,27 @@ REQUEST_DURATION = Histogram(
 DOWNLOAD_BYTES = Counter(
     "rs_download_bytes", "Bytes sent by the download endpoints (Content-Length of 200/206 answers).", ["route"]
 )
+
+# Production: observed in the process that ends a run (the execution worker, the reaper, an operator's request).
+_LONG_WORK_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 14400.0,
+                      43200.0)
+JOB_DURATION = Histogram(
+    "rs_job_duration_seconds",
+    "Wall-clock time of a job's run, from its claim to the state it left running for (succeeded, failed, "
+    "retrying, cancelled), by processor.",
+    ["processor", "state"], buckets=_LONG_WORK_BUCKETS,
+)
+TASK_WALL = Histogram(
+    "rs_task_wall_seconds", "Wall-clock time of a Task Table task's process, by processor and task.",
+    ["processor", "task"], buckets=_LONG_WORK_BUCKETS,
+)
+TASK_CPU = Histogram(
+    "rs_task_cpu_seconds",
+    "CPU time (user + system, its children included) of a task's process, by processor and task.",
+    ["processor", "task"], buckets=_LONG_WORK_BUCKETS,
+)
+TASK_PEAK_MEMORY = Histogram(
+    "rs_task_peak_memory_bytes", "Peak resident memory of a task's process (ru_maxrss), by processor and task.",
+    ["processor", "task"],
+    buckets=tuple(float(mib << 20) for mib in (16, 64, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536)),
+)

@@ -192,10 +192,33 @@ class RuleRecurringWindowInline(admin.TabularInline):
     fields = ("cron", "duration_s")
 
 
+class RuleOwnerFilter(admin.SimpleListFilter):
+    """By default the list shows the operators' rules, not the rules ad-hoc orders own (see their order)."""
+
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("orders", "Ad-hoc orders"), ("all", "All")]
+
+    def choices(self, changelist: Any) -> Any:
+        for value, label in ((None, "Operators"), ("orders", "Ad-hoc orders"), ("all", "All")):
+            yield {"selected": self.value() == value, "display": label,
+                   "query_string": changelist.get_query_string({self.parameter_name: value}) if value
+                   else changelist.get_query_string(remove=[self.parameter_name])}
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ProductionRule]) -> QuerySet[ProductionRule]:
+        if self.value() == "orders":
+            return queryset.filter(order__isnull=False)
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(order__isnull=True)
+
+
 @admin.register(ProductionRule)
 class ProductionRuleAdmin(OfflineGISModelAdmin):
     list_display = ("name", "enabled", "processor_version", "trigger", "product_types", "grouping", "priority")
-    list_filter = ("enabled", "trigger", "grouping", "mission")
+    list_filter = (RuleOwnerFilter, "enabled", "trigger", "grouping", "mission")
     search_fields = ("name", "product_types")
     inlines = (RuleParameterInline, RuleTimeWindowInline, RuleRecurringWindowInline)
     readonly_fields = ("last_run_at", "created_at", "updated_at")

@@ -32,8 +32,8 @@ class DemoRule:
 SESSION_DESCRIPTOR = "SESSION"  # product type of a DSIB (naming-and-metadata.md §3.5)
 S1_MISSION = {"trigger": "event", "mission": "S1", "priority": Priority.HIGH}
 DEMO_RULES: tuple[DemoRule, ...] = (
-    # One job per session, gathering both channels' DSIB (staged in ch01/, ch02/ by the workers); settle_s lets
-    # the second descriptor join before the job starts.
+    # One job per session, triggered by a DSIB and ready once the session is complete (SESSION_COMPLETE): both
+    # channels' DSIB and chunks are staged in ch01/, ch02/ and named in the JobOrder (rs/production/sessions.py).
     DemoRule("demo-s1-aiop", "s1/AIO_PROCESSOR.xml",
              {**S1_MISSION, "product_types": SESSION_DESCRIPTOR, "family": ProductFamily.SESSION,
               "grouping": Grouping.SESSION, "settle_s": 10, "publish_outputs": False},

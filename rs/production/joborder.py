@@ -74,6 +74,8 @@ class JobOrderSpec:
     processing_station: str = "WILE"
     acquisition_station: str = ""
     output_patterns: Mapping[str, str] = field(default_factory=dict)
+    # Session jobs: the session's files (DSIBs, chunks), named in every Ipf_Proc after the table's inputs
+    session_inputs: Sequence[JobOrderInput] = ()
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
@@ -167,7 +169,7 @@ def _proc(procs: ET.Element, task: Task, spec: JobOrderSpec) -> None:
             brk = _sub(files, "Brk_File")
             _sub(brk, "File_Name_Type", bp.file_name_type or "Physical")
             _sub(brk, "File_Name", spec.workdir + bp.file_name)
-    inputs = _task_inputs(task, spec)
+    inputs = [*_task_inputs(task, spec), *spec.session_inputs]
     listing = _sub(proc, "List_of_Inputs", count=str(len(inputs)))
     for resolved in inputs:
         _input(listing, resolved, spec)
@@ -177,7 +179,7 @@ def _proc(procs: ET.Element, task: Task, spec: JobOrderSpec) -> None:
         _sub(element, "File_Type", out.file_type)
         _sub(element, "File_Name_Type", out.file_name_type)
         if out.file_name_type == "Regexp":
-            name = spec.workdir + spec.output_patterns.get(out.file_type, f"^.*{out.file_type}.*$")
+            name = spec.workdir + spec.output_patterns.get(out.file_type, out.name_pattern)
         else:
             name = spec.workdir
         _sub(element, "File_Name", name)

@@ -44,6 +44,7 @@ from rs.production.resolution import (
 )
 from rs.production.routing import Group, granule_window, polarisation_of, product_interval
 from rs.production.selection import FAR_FUTURE, Selected, uses_validity
+from rs.production.sessions import is_session_rule, session_gate, session_joborder_inputs, session_members_attach
 from rs.production.tasktables.definition import TaskTable
 from rs.production.transitions import job_transition
 
@@ -178,15 +179,25 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
             if state == JobState.READY:
                 state = JobState.WAITING_INPUTS
             next_check = min(filter(None, (next_check, job.mandatory_deadline_at)))
+    session = session_gate(job) if is_session_rule(job.rule) and state != JobState.FAILED else None
+    if session is not None and session.waiting:  # only a complete session makes a job (all files, both channels)
+        if now >= job.mandatory_deadline_at:
+            state, reason, next_check = JobState.FAILED, f"{session.waiting} at the mandatory deadline", None
+        else:
+            reason = f"waiting for the session: {session.waiting}"
+            if state == JobState.READY:
+                state = JobState.WAITING_INPUTS
+            next_check = min(filter(None, (next_check, job.mandatory_deadline_at)))
+    attached = session_members_attach(job, session) if session is not None else 0
     fingerprint = hashlib.sha256(json.dumps(
         [[r.fingerprint() for r in resolutions], sensing[0].isoformat(), sensing[1].isoformat(), state,
-         next_check.isoformat() if next_check else None, gap]
+         next_check.isoformat() if next_check else None, gap, session.waiting if session else None]
     ).encode()).hexdigest()
-    if fingerprint == job.evaluation_fingerprint and state == job.state:
+    if fingerprint == job.evaluation_fingerprint and state == job.state and not attached:
         return False
     first = keys is None and not job.evaluation_fingerprint  # a new job's first evaluation: no rows to replace
     _inputs_write(job, resolutions, previous, now=now, full=keys is None, first=first)
-    _awaited_write(job, resolutions, first=first)
+    _awaited_write(job, resolutions, first=first, extra=session.awaited if session else ())
     joborder = ""
     if state == JobState.READY:
         try:
@@ -196,8 +207,8 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
             state, reason = JobState.FAILED, f"JobOrder parameter: {exc}"
     fields = {"sensing_start": sensing[0], "sensing_stop": sensing[1], "next_check_at": next_check,
               "evaluation_fingerprint": fingerprint, "joborder": joborder}
-    if checks_granules(job.rule) and state == JobState.WAITING_INPUTS:
-        fields["reason"] = reason  # "why is this job waiting": the granule gap, or "" once only inputs are missing
+    if (checks_granules(job.rule) or session is not None) and state == JobState.WAITING_INPUTS:
+        fields["reason"] = reason  # "why is this job waiting": the granule gap, the session's missing files, or ""
     if state != job.state:
         job_transition(job=job, to=state, reason=reason, fields=fields)
         if state == JobState.READY:  # execution takes it once this transaction has committed
@@ -274,18 +285,18 @@ def _inputs_write(job: Job, resolutions: list[Resolution], previous: Mapping[str
         for row, r in zip(rows, changed, strict=True) for n, f in enumerate(r.files, start=1)])
 
 
-def _awaited_write(job: Job, resolutions: list[Resolution], *, first: bool) -> None:
+def _awaited_write(job: Job, resolutions: list[Resolution], *, first: bool, extra: Iterable[Awaited] = ()) -> None:
+    """The job's awaited-type index: what its missing inputs need, plus `extra` (a session job's marker)."""
     merged: dict[str, tuple[datetime | None, datetime | None]] = {}
-    for resolution in resolutions:
-        for a in resolution.awaited:
-            if a.product_type in merged:
-                start, stop = merged[a.product_type]
-                if start is None or a.window_start is None or stop is None or a.window_stop is None:
-                    merged[a.product_type] = (None, None)
-                else:
-                    merged[a.product_type] = (min(start, a.window_start), max(stop, a.window_stop))
+    for a in [*(a for r in resolutions for a in r.awaited), *extra]:
+        if a.product_type in merged:
+            start, stop = merged[a.product_type]
+            if start is None or a.window_start is None or stop is None or a.window_stop is None:
+                merged[a.product_type] = (None, None)
             else:
-                merged[a.product_type] = (a.window_start, a.window_stop)
+                merged[a.product_type] = (min(start, a.window_start), max(stop, a.window_stop))
+        else:
+            merged[a.product_type] = (a.window_start, a.window_stop)
     if not first:
         JobAwaitedType.objects.filter(job=job).delete()
     JobAwaitedType.objects.bulk_create([JobAwaitedType(job=job, product_type=t, window_start=s, window_stop=e)
@@ -351,7 +362,8 @@ def joborder_spec(job: Job, table: TaskTable, resolutions: Iterable[Resolution],
         table=table, dialect=job.processor_version.joborder_dialect, workdir=workdir, sensing_start=sensing[0],
         sensing_stop=sensing[1], interval_start=job.interval_start, interval_stop=job.interval_stop,
         parameters=list(parameters.items()), inputs=inputs, processing_station=rule.processing_station,
-        acquisition_station=rule.acquisition_station)
+        acquisition_station=rule.acquisition_station,
+        session_inputs=session_joborder_inputs(job) if is_session_rule(rule) else ())
 
 
 # --- what an arriving product wakes up --------------------------------------------------------------------------------

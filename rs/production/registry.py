@@ -50,7 +50,7 @@ def registry_write(version: ProcessorVersion, table: TaskTable) -> None:
                 breakpoints=[[b.file_name, b.file_name_type] for b in task.breakpoints])
             TaskTableOutput.objects.bulk_create([
                 TaskTableOutput(task=task_row, position=n, file_type=o.file_type, destination=o.destination,
-                                mandatory=o.mandatory, file_name_type=o.file_name_type)
+                                mandatory=o.mandatory, file_name_type=o.file_name_type, pattern=o.pattern)
                 for n, o in enumerate(task.outputs, start=1)])
             for input_position, item in enumerate(task.inputs, start=1):
                 input_row = TaskTableInput.objects.create(
@@ -88,7 +88,7 @@ def _load(version_id: int, sha256: str) -> TaskTable:
                               for a in i.alternatives.all()))
                 for i in task.inputs.all())
             outputs = tuple(TaskOutput(file_type=o.file_type, destination=o.destination, mandatory=o.mandatory,
-                                       file_name_type=o.file_name_type) for o in task.outputs.all())
+                                       file_name_type=o.file_name_type, pattern=o.pattern) for o in task.outputs.all())
             tasks.append(Task(name=task.name, version=task.version, critical=task.critical,
                               criticality_level=task.criticality_level, file_name=task.file_name, inputs=inputs,
                               outputs=outputs, breakpoints=tuple(Breakpoint(*b) for b in task.breakpoints),

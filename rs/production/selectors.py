@@ -53,9 +53,12 @@ def processor_diff(*, before: ProcessorVersion, after: ProcessorVersion) -> list
     return tasktable_diff(tasktable_of(before), tasktable_of(after))
 
 
-def rules() -> QuerySet[ProductionRule]:
-    return ProductionRule.objects.select_related("processor_version__processor").prefetch_related(
+def rules(*, include_orders: bool = False) -> QuerySet[ProductionRule]:
+    """The operators' rules; the rules ad-hoc orders own (`order-<id>`) only with `include_orders` (the order's
+    one-to-one key is unique, so the anti-join is an index probe per rule)."""
+    qs = ProductionRule.objects.select_related("processor_version__processor").prefetch_related(
         "parameters", "time_windows", "recurring_windows").order_by("name")
+    return qs if include_orders else qs.filter(order__isnull=True)
 
 
 def jobs(*, state: str | None = None, rule: str | None = None, processor: str | None = None) -> QuerySet[Job]:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rs.errors import Conflict
+from rs.monitoring import services as monitoring_services
 from rs.production.choices import (
     ALLOWED_TRANSITIONS,
     PREPARING_STATES,
@@ -52,6 +53,9 @@ def job_transition(*, job: Job, to: str, reason: str = "", fields: Mapping[str, 
                 JobAwaitedType.objects.filter(job=job).delete()
             if to in TERMINAL_STATES or job.state in TERMINAL_STATES:  # an order's progress, in this transaction
                 order_job_changed(job=job, state=to)
+            if job.state == JobState.RUNNING and job.running_at is not None:  # a run ended: its duration
+                monitoring_services.job_run_finished(processor=job.processor_version.processor.name, state=to,
+                                                     duration_s=(now - job.running_at).total_seconds())
     if not updated:
         current = Job.objects.filter(pk=job.pk).values_list("state", flat=True).first()
         raise IllegalTransition(job.pk, current or "deleted", to)

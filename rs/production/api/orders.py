@@ -53,7 +53,8 @@ def order_json(order: ProductionOrder, request: Request) -> dict[str, Any]:
     version = order.processor_version
     jobs = request.build_absolute_uri(reverse("production-job-list") + "?" + urlencode({"rule": order.rule.name}))
     return {
-        "id": order.pk, "name": order.name, "state": order.state,
+        "id": order.pk, "url": request.build_absolute_uri(reverse("production-order-detail", args=[order.pk])),
+        "name": order.name, "state": order.state,
         "processor": version.processor.name, "version": version.version, "processor_version": version.pk,
         "rule": order.rule.name, "template_rule": order.template_rule.name if order.template_rule else None,
         "priority": order.priority, "parameters": order.parameters,
@@ -64,6 +65,11 @@ def order_json(order: ProductionOrder, request: Request) -> dict[str, Any]:
                       "product_ids": order.product_ids},
         "products_selected": order.products_selected, "products_skipped": order.products_skipped,
         "skipped": order.skipped, "jobs_created": order.jobs_created,
+        "planning": {"planned": order.products_planned, "selected": order.products_selected,
+                     "percent": round(100 * order.products_planned / order.products_selected, 1)
+                     if order.products_selected else 100.0,
+                     "done": order.state not in (OrderState.ACCEPTED, OrderState.PLANNING),
+                     "last_step_at": _iso(order.plan_step_at), "error": order.plan_error},
         "progress": selectors.progress_of(order), "jobs": jobs,
         "notification": {"url": order.notify_url, "email": order.notify_email,
                          "webhook_sent_at": _iso(order.webhook_sent_at), "email_sent_at": _iso(order.email_sent_at),
@@ -107,8 +113,11 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ProductionOrde
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(order_json(selectors.order_get(order_id=_order_id(pk)), request))
 
-    @extend_schema(request=OrderCreateInputSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=OrderCreateInputSerializer, responses={201: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT})
     def create(self, request: Request) -> Response:
+        """201 with the order `running` when it was planned within the request; 202 with the order `accepted` when
+        it selects more than RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS products (planned in the background: follow
+        `planning` and `state` on its URL)."""
         params = OrderCreateInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
@@ -120,7 +129,10 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ProductionOrde
         body = order_json(selectors.order_get(order_id=order.pk), request)
         if secret:
             body["notify_secret"] = secret  # shown this once: the key of the X-RS-Signature-256 HMAC
-        return Response(body, status=status.HTTP_201_CREATED)
+        accepted = order.state == OrderState.ACCEPTED
+        headers = {"Location": body["url"]} if accepted else {}
+        return Response(body, status=status.HTTP_202_ACCEPTED if accepted else status.HTTP_201_CREATED,
+                        headers=headers)
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])

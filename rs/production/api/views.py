@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -81,13 +81,26 @@ class ProcessorVersionViewSet(viewsets.ReadOnlyModelViewSet[ProcessorVersion]):
         })
 
 
+class RuleFilterInputSerializer(serializers.Serializer[Any]):
+    include_orders = serializers.BooleanField(required=False, default=False,
+                                              help_text="Also list the rules ad-hoc orders own (order-<id>).")
+
+
 class RuleViewSet(viewsets.ReadOnlyModelViewSet[ProductionRule]):
     """Production rules (edited in the admin)."""
 
     serializer_class = RuleOutputSerializer
 
     def get_queryset(self) -> QuerySet[ProductionRule]:
-        return selectors.rules()
+        if self.action != "list":  # an order's rule is still readable by its id
+            return selectors.rules(include_orders=True)
+        params = RuleFilterInputSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.rules(**params.validated_data)
+
+    @extend_schema(parameters=[RuleFilterInputSerializer])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
 
 class JobViewSet(viewsets.ReadOnlyModelViewSet[Job]):

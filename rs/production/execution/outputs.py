@@ -1,5 +1,10 @@
 """Which products a run made (ipf-interface.md §6.3; the processor contract §3): the `.LIST` file, else the
-output patterns."""
+output patterns.
+
+Each declared output has a name pattern (`TaskOutput.name_pattern`): a `Regexp` output's own pattern from the Task
+Table, else `^.*<File_Type>.*$`, the pattern its JobOrder `File_Name` carries too. A product name (the last path
+component, matched whole) belongs to the first output whose pattern matches it; outputs with a pattern of their own
+are tried first, being narrower than the type default. Listed paths and scanned names go through the same test."""
 
 from __future__ import annotations
 
@@ -20,11 +25,15 @@ class ExpectedOutput:
     file_type: str
     destination: str
     mandatory: bool
-    pattern: re.Pattern[str]
+    patterns: tuple[re.Pattern[str], ...]  # one per declaration of the type (tasks may declare it differently)
+    declared: bool = False  # a pattern of its own (Regexp output with Output/File_Name)
 
     @property
     def catalogued(self) -> bool:
         return self.destination in CATALOGUED
+
+    def matches(self, name: str) -> bool:
+        return any(p.fullmatch(name) for p in self.patterns)
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,8 @@ class FoundOutput:
 
 
 def expected_outputs(table: TaskTable) -> list[ExpectedOutput]:
-    """The declared outputs of every task, one per type (mandatory if any task declares it so)."""
+    """The declared outputs of every task, one per type (mandatory if any task declares it so), those with a
+    pattern of their own first."""
     merged: dict[str, ExpectedOutput] = {}
     for pool in table.pools:
         for task in pool.tasks:
@@ -43,15 +53,18 @@ def expected_outputs(table: TaskTable) -> list[ExpectedOutput]:
                 known = merged.get(out.file_type)
                 destination = out.destination if known is None or known.destination == out.destination \
                     else Destination.DBPROC
+                pattern = re.compile(out.name_pattern)
+                patterns = known.patterns if known else ()
                 merged[out.file_type] = ExpectedOutput(
                     file_type=out.file_type, destination=destination,
                     mandatory=out.mandatory or bool(known and known.mandatory),
-                    pattern=re.compile(rf"^.*{re.escape(out.file_type)}.*$"))
-    return list(merged.values())
+                    patterns=patterns if pattern in patterns else (*patterns, pattern),
+                    declared=bool(out.pattern) or bool(known and known.declared))
+    return sorted(merged.values(), key=lambda e: not e.declared)
 
 
 def _match(name: str, expected: Iterable[ExpectedOutput]) -> ExpectedOutput | None:
-    return next((e for e in expected if e.pattern.match(name)), None)
+    return next((e for e in expected if e.matches(name)), None)
 
 
 def list_file_of(workdir: Path) -> Path | None:

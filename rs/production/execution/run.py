@@ -13,6 +13,8 @@ from django.conf import settings
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.choices import ProductFamily
 from rs.catalog.storage import StorageError
+from rs.monitoring import services as monitoring_services
+from rs.monitoring.services import TaskUsage
 from rs.production.choices import InputStatus, JobState
 from rs.production.execution import claims
 from rs.production.execution.errors import ClaimLost, ProcessorFailure, RunFailure, TransientFailure
@@ -74,7 +76,7 @@ def job_inputs(job: Job) -> tuple[list[StagedInput], Lineage]:
         staged.setdefault(product.name, StagedInput(name=product.name, storage_key=product.storage_key))
     for pid in members:  # session files are staged by channel (ipf-interface.md §7); other members are inputs
         product = products.get(pid)
-        if product is not None and product.family == ProductFamily.SESSION:
+        if product is not None and product.family == ProductFamily.SESSION and product.storage_key:  # not the marker
             staged.setdefault(product.name, StagedInput(name=product.name, storage_key=product.storage_key,
                                                         folder=session_folder(product.name)))
     origin = max((p.origin_date for p in products.values() if p.origin_date), default=None)
@@ -83,7 +85,7 @@ def job_inputs(job: Job) -> tuple[list[StagedInput], Lineage]:
                                           processor=table.processor_name, version=table.version)
 
 
-def task_runs_record(job: Job, run: int, results: Sequence[TaskResult], log: RunLog) -> None:
+def task_runs_record(job: Job, run: int, results: Sequence[TaskResult], log: RunLog, *, processor: str) -> None:
     for result in results:
         log.write(result.log.lines)
         ended = (f"exit code {result.exit_code}" if result.exit_code is not None else f"signal {result.signal}")
@@ -97,6 +99,9 @@ def task_runs_record(job: Job, run: int, results: Sequence[TaskResult], log: Run
                 wall_s=r.wall_s, cpu_user_s=r.cpu_user_s, cpu_system_s=r.cpu_system_s, max_rss_kib=r.max_rss_kib,
                 log_lines=len(r.log.lines), log_lines_dropped=r.log.dropped)
         for r in results])
+    monitoring_services.task_runs_finished(processor=processor, tasks=[
+        TaskUsage(task=r.task.name, wall_s=r.wall_s, cpu_s=r.cpu_user_s + r.cpu_system_s,
+                  peak_memory_bytes=r.max_rss_kib * 1024) for r in results])
 
 
 def results_judge(results: Sequence[TaskResult], *, pools: int, ran_pools: int, max_time_s: int) -> list[str]:
@@ -163,7 +168,8 @@ def job_execute(*, job_id: int, worker: str) -> str:
         for pool in table.pools:  # every executable checked before the first one starts
             for task in pool.tasks:
                 executable_resolve(task.file_name)
-        results = pools_run(runner, table.pools, lambda done: task_runs_record(job, run, done, log))
+        results = pools_run(runner, table.pools,
+                            lambda done: task_runs_record(job, run, done, log, processor=table.processor_name))
         if lease.lost.is_set():
             raise ClaimLost(f"job {job.pk}: run {run} lost its claim")
         ran_pools = len({r.pool for r in results})

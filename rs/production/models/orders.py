@@ -17,6 +17,7 @@ from rs.production.choices import Priority
 
 
 class OrderState(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted (its jobs are being planned in the background)"
     PLANNING = "planning", "Planning (its jobs are being created)"
     RUNNING = "running", "Running"
     COMPLETED = "completed", "Completed (every job succeeded)"
@@ -59,6 +60,13 @@ class ProductionOrder(models.Model):
     products_skipped = models.PositiveIntegerField(default=0)
     skipped = models.JSONField(default=list, blank=True, help_text="[{product, reason}, …] (the first 100).")
     jobs_created = models.PositiveIntegerField(default=0)
+    # Planning of a large order, chunk by chunk (state `accepted`): how far it went, and the keyset cursor of a window
+    # selection (content_start, id of the last product planned).
+    products_planned = models.PositiveIntegerField(default=0)
+    plan_after_start = models.DateTimeField(null=True, blank=True)
+    plan_after_id = models.UUIDField(null=True, blank=True)
+    plan_step_at = models.DateTimeField(null=True, blank=True, help_text="When the last planning chunk committed.")
+    plan_error = models.TextField(blank=True, default="", help_text="Why planning made no job.")
 
     notify_url = models.CharField(max_length=2048, blank=True, default="",
                                   help_text="POSTed a signed JSON body when the order finishes.")

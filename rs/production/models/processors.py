@@ -167,6 +167,8 @@ class TaskTableOutput(models.Model):
     destination = models.CharField(max_length=8, choices=Destination.choices)
     mandatory = models.BooleanField(default=False)
     file_name_type = models.CharField(max_length=16)
+    pattern = models.CharField(max_length=512, blank=True, default="",
+                               help_text="A Regexp output's name pattern (Output/File_Name); empty = ^.*<type>.*$")
 
     class Meta:
         ordering = ("position",)

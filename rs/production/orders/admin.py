@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 
 from rs.errors import DomainError
 from rs.production.choices import Priority
-from rs.production.models import ProcessorVersion, ProductionOrder, ProductionRule
+from rs.production.models import OrderState, ProcessorVersion, ProductionOrder, ProductionRule
 from rs.production.orders import selectors, services
 from rs.production.orders.validation import OrderInvalid, OrderRequest, order_check
 
@@ -104,6 +104,7 @@ class ProductionOrderAdmin(admin.ModelAdmin):
                                    "template_rule", "priority", "parameters", "requested_by")}),
                 ("Selection", {"fields": ("selection", "window_start", "window_stop", "area", "product_ids",
                                           "products_selected", "products_skipped", "skipped", "jobs_created")}),
+                ("Planning", {"fields": ("products_planned", "plan_step_at", "plan_error")}),
                 ("Notification", {"fields": ("notify_url", "notify_email", "webhook_sent_at", "email_sent_at",
                                              "notify_next_at", "notify_attempts", "notify_error")}),
                 ("Times", {"fields": ("created_at", "cancelled_at", "finished_at")}))
@@ -123,6 +124,9 @@ class ProductionOrderAdmin(admin.ModelAdmin):
         order, secret = services.order_create(request=OrderRequest(
             **{**form.cleaned_data["order_request"].__dict__, "requested_by_id": request.user.pk}))
         obj.__dict__.update(order.__dict__)  # the admin redirects to the row the service created
+        if order.state == OrderState.ACCEPTED:
+            self.message_user(request, f"Order accepted: its {order.products_selected} products are planned in the "
+                                       "background (see Planning).", messages.INFO)
         if secret:
             self.message_user(request, f"Webhook signing secret (shown once): {secret}", messages.WARNING)
 

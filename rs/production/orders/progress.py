@@ -42,7 +42,7 @@ def order_job_changed(*, job: Job, state: str) -> None:
     """A job entered (or left) a final state `state`: finish its order when it was the last open job, or reopen a
     finished order whose failed job an operator retries. Runs inside the transition's transaction."""
     order = ProductionOrder.objects.select_for_update(of=("self",)).filter(rule_id=job.rule_id).first()
-    if order is None or order.state == OrderState.PLANNING:  # not an order's job, or the order finishes planning
+    if order is None or order.state in (OrderState.PLANNING, OrderState.ACCEPTED):  # its planning ends it
         return
     if state not in TERMINAL_STATES:
         if order.state in FINISHED_ORDER_STATES and order.state != OrderState.CANCELLED:

@@ -22,42 +22,54 @@ from rs.production.models import (
     RuleParameter,
 )
 from rs.production.orders.notification import SEALING_PURPOSE
+from rs.production.orders.planning import planning_enqueue
 from rs.production.orders.progress import order_finish_if_done
 from rs.production.orders.validation import CheckedOrder, OrderInvalid, OrderRequest, order_check
 from rs.production.routing import RoutingRefusal, group_of, sampling_refusal
 from rs.production.transitions import job_transition
 from rs.webhooks import seal
 
-MAX_SKIPPED_KEPT = 100
+MAX_SKIPPED_KEPT = 100  # the same in planning.py
 
 
 def order_create(*, request: OrderRequest) -> tuple[ProductionOrder, str]:
-    """Check the request, then create the order, its rule and its jobs in one transaction.
+    """Check the request, then create the order and its rule; plan its jobs now or in the background.
 
-    Returns the order and the secret of its webhook signatures (shown this once; '' without a webhook). Each
-    selected product goes through `product_prepare` with the order's rule, as a catalog event goes through the
-    systematic rules: same grouping, same input resolution, same states."""
+    Returns the order and the secret of its webhook signatures (shown this once; '' without a webhook). An order of at
+    most RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS products is planned in this transaction (it ends `running`, or is
+    refused when no product makes a job); a larger one is `accepted` and `order_plan_task` plans it chunk by chunk
+    after the commit. Each selected product goes through `product_prepare` with the order's rule, as a catalog event
+    goes through the systematic rules: same grouping, same input resolution, same states."""
     checked = order_check(request)  # before any write: a refused order leaves nothing behind
     secret = secrets.token_urlsafe(32) if request.notify_url else ""
+    in_request = checked.products is not None
     with transaction.atomic():
         rule = _rule_create(checked)
         order = ProductionOrder.objects.create(
-            name=request.name, state=OrderState.PLANNING, requested_by_id=request.requested_by_id,
+            name=request.name, state=OrderState.PLANNING if in_request else OrderState.ACCEPTED,
+            requested_by_id=request.requested_by_id,
             processor_version=checked.version, template_rule=checked.template, rule=rule,
             priority=request.priority, parameters=checked.parameters, selection=checked.selection,
             window_start=request.start, window_stop=request.stop, area=checked.area,
-            product_ids=[str(p.id) for p in checked.products] if checked.selection == "products" else [],
+            product_ids=list(dict.fromkeys(str(uuid.UUID(str(i))) for i in request.product_ids))
+            if checked.selection == "products" else [],
+            products_selected=checked.count,
             notify_url=request.notify_url, notify_secret_sealed=seal(secret, purpose=SEALING_PURPOSE),
             notify_email=request.notify_email)
         _rule_rename(rule, f"order-{order.pk}")
-        skipped = _jobs_create(rule, checked.products)
+        if not in_request:
+            order_id = order.pk
+            transaction.on_commit(lambda: planning_enqueue([order_id]))
+            return order, secret
+        assert checked.products is not None
+        skipped = jobs_of_products(rule, checked.products)
         jobs = Job.objects.filter(rule=rule).count()
         if not jobs:
             raise OrderInvalid({"start" if checked.selection != "products" else "product_ids":
                                 f"none of the {len(checked.products)} selected products makes a job: "
                                 + "; ".join(f"{s['product']}: {s['reason']}" for s in skipped[:5])})
         ProductionOrder.objects.filter(pk=order.pk).update(
-            state=OrderState.RUNNING, products_selected=len(checked.products), products_skipped=len(skipped),
+            state=OrderState.RUNNING, products_planned=len(checked.products), products_skipped=len(skipped),
             skipped=skipped[:MAX_SKIPPED_KEPT], jobs_created=jobs)
         order.refresh_from_db()
         order_finish_if_done(order)  # jobs failed while being prepared (a JobOrder parameter) finish it at once
@@ -94,7 +106,7 @@ def _rule_rename(rule: ProductionRule, name: str) -> None:
         pass
 
 
-def _jobs_create(rule: ProductionRule, products: list[Product]) -> list[dict[str, str]]:
+def jobs_of_products(rule: ProductionRule, products: list[Product]) -> list[dict[str, str]]:
     """Prepare each product with the order's rule; returns the products that make no job, with the reason."""
     rule.has_time_windows = False  # type: ignore[attr-defined]  # a new rule has none: skip the query
     skipped = []

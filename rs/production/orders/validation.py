@@ -15,6 +15,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import QuerySet
 
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.choices import OPERATIONAL_SCOPE
@@ -27,7 +28,6 @@ from rs.production.registry import tasktable_of
 from rs.production.routing import rule_matches
 from rs.webhooks import url_problem
 
-MAX_PRODUCT_IDS = 1000
 MAX_NAME_CHARS = 200
 
 
@@ -66,7 +66,25 @@ class CheckedOrder:
     parameters: dict[str, str]
     selection: str
     area: MultiPolygon | None
-    products: list[Product]
+    count: int  # triggering products selected
+    products: list[Product] | None  # loaded when the order is planned within the request, else None
+
+
+def window_products(*, template: ProductionRule, start: datetime, stop: datetime,
+                    area: MultiPolygon | None) -> QuerySet[Product]:
+    """The triggering products of a window (and area) order, oldest sensing first: the template's trigger in SQL,
+    served by the (product_type, content_start) index; planning pages through it by (content_start, id)."""
+    query = catalog_selectors.products_for_selection().filter(
+        product_type__in=template.product_type_list, content_start__gte=start, content_start__lt=stop)
+    for field_name, value in (("mission", template.mission), ("platform", template.platform),
+                              ("family", template.family)):
+        if value:
+            query = query.filter(**{field_name: value})
+    if template.timeliness_list:
+        query = query.filter(timeliness__in=template.timeliness_list)
+    if area is not None:
+        query = query.filter(footprint__intersects=area)
+    return query.order_by("content_start", "id")
 
 
 def order_check(request: OrderRequest) -> CheckedOrder:
@@ -84,9 +102,9 @@ def order_check(request: OrderRequest) -> CheckedOrder:
     if errors:
         raise OrderInvalid(errors)
     assert version is not None and template is not None
-    products = _products(request, template, selection, area)
+    count, products = _products(request, template, selection, area)
     return CheckedOrder(request=request, version=version, template=template, parameters=parameters,
-                        selection=selection, area=area, products=products)
+                        selection=selection, area=area, count=count, products=products)
 
 
 def _version(request: OrderRequest, errors: dict[str, str]) -> ProcessorVersion | None:
@@ -154,8 +172,10 @@ def _selection(request: OrderRequest, errors: dict[str, str]) -> tuple[str, Mult
         errors["product_ids"] = "give either product ids, or a time window (with an optional area), not both"
         return "", None
     if request.product_ids:
-        if len(request.product_ids) > MAX_PRODUCT_IDS:
-            errors["product_ids"] = f"at most {MAX_PRODUCT_IDS} products per order"
+        limit = int(settings.RS_PRODUCTION_ORDER_MAX_PRODUCTS)
+        if len(request.product_ids) > limit:
+            errors["product_ids"] = (f"{len(request.product_ids)} products listed: at most {limit} per order "
+                                     "(RS_PRODUCTION_ORDER_MAX_PRODUCTS)")
         bad = [str(p) for p in request.product_ids if not _is_uuid(p)]
         if bad:
             errors["product_ids"] = f"not product ids: {', '.join(bad[:5])}"
@@ -225,10 +245,11 @@ def _is_uuid(value: object) -> bool:
 
 
 def _products(request: OrderRequest, template: ProductionRule, selection: str,
-              area: MultiPolygon | None) -> list[Product]:
-    """The triggering products of the selection, oldest sensing first (operational and online only)."""
+              area: MultiPolygon | None) -> tuple[int, list[Product] | None]:
+    """How many triggering products the selection holds, and them (oldest sensing first, operational and online)
+    when the order is small enough to be planned within the request."""
     limit = int(settings.RS_PRODUCTION_ORDER_MAX_PRODUCTS)
-    types = template.product_type_list
+    in_request = int(settings.RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS)
     if selection == "products":
         wanted = [uuid.UUID(str(p)) for p in dict.fromkeys(str(p) for p in request.product_ids)]
         found = {p.id: p for p in catalog_selectors.products_by_ids(ids=wanted)}
@@ -244,21 +265,20 @@ def _products(request: OrderRequest, template: ProductionRule, selection: str,
                                 f"({_trigger_text(template)})")
         if problems:
             raise OrderInvalid({"product_ids": "; ".join(problems[:10])})
-        return [found[p] for p in wanted]
+        return len(wanted), [found[p] for p in wanted] if len(wanted) <= in_request else None
     assert request.start is not None and request.stop is not None
-    query = catalog_selectors.products_for_selection().filter(
-        product_type__in=types, content_start__gte=request.start, content_start__lt=request.stop)
-    if area is not None:
-        query = query.filter(footprint__intersects=area)
-    products = [p for p in query.order_by("content_start", "id")[:limit + 1] if rule_matches(template, p)]
-    if len(products) > limit:
-        raise OrderInvalid({"stop": f"more than {limit} triggering products in the window: narrow it"})
-    if not products:
+    query = window_products(template=template, start=request.start, stop=request.stop, area=area)
+    count = query[:limit + 1].count()  # bounded: never more than limit + 1 index entries
+    if count > limit:
+        raise OrderInvalid({"stop": f"more than {limit} triggering products sensed in [{request.start.isoformat()}, "
+                                    f"{request.stop.isoformat()}): at most {limit} per order "
+                                    "(RS_PRODUCTION_ORDER_MAX_PRODUCTS); narrow the window"})
+    if not count:
         where = " over the area" if area is not None else ""
         raise OrderInvalid({"start": f"no online product triggering rule {template.name} ({_trigger_text(template)}) "
                                      f"was sensed in [{request.start.isoformat()}, {request.stop.isoformat()})"
                                      f"{where}"})
-    return products
+    return count, list(query[:count]) if count <= in_request else None
 
 
 def _trigger_text(rule: ProductionRule) -> str:

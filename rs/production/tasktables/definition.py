@@ -3,6 +3,7 @@ JobOrder generation read. One spelling for every dialect (ipf-interface.md §2.5
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -54,10 +55,19 @@ class TaskOutput:
     destination: str
     mandatory: bool
     file_name_type: str
+    pattern: str = ""  # a Regexp output's own pattern (Task Table Output/File_Name); "" = the default
 
     @property
     def catalogued(self) -> bool:
         return self.destination in (Destination.DB, Destination.DBPROC)
+
+    @property
+    def name_pattern(self) -> str:
+        """The regular expression a product name of this output matches (ipf-interface.md §5.3, §6.3 rule 4):
+        a Regexp output's declared pattern, else `^.*<File_Type>.*$`."""
+        if self.file_name_type == "Regexp" and self.pattern:
+            return self.pattern
+        return f"^.*{re.escape(self.file_type)}.*$"
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ def _outputs(table: TaskTable) -> dict[str, str]:
             key = f"{task.name}/{out.file_type}"
             while key in found:
                 key += "'"
-            found[key] = f"{out.destination} {'mandatory' if out.mandatory else 'optional'} {out.file_name_type}"
+            found[key] = (f"{out.destination} {'mandatory' if out.mandatory else 'optional'} {out.file_name_type}"
+                          + (f" {out.pattern}" if out.pattern else ""))
     return found
 
 

@@ -267,8 +267,16 @@ def _output(node: _Node) -> TaskOutput:
     file_name_type = node.text("File_Name_Type")
     if file_name_type not in FILE_NAME_TYPES:
         raise TaskTableError(f"{node.path}/File_Name_Type", f"unknown file name type {file_name_type!r}")
+    pattern = node.text("File_Name", required=False)
+    if pattern and file_name_type != "Regexp":
+        raise TaskTableError(f"{node.path}/File_Name", "an output name pattern needs File_Name_Type Regexp")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise TaskTableError(f"{node.path}/File_Name", f"not a regular expression: {exc}") from None
     return TaskOutput(file_type=node.text("Type", "File_Type"), destination=destination,
-                      mandatory=bool(node.flag("Mandatory")), file_name_type=file_name_type)
+                      mandatory=bool(node.flag("Mandatory")), file_name_type=file_name_type, pattern=pattern)
 
 
 def _check_references(table: TaskTable, pools_path: str) -> None:

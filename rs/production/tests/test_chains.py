@@ -102,11 +102,15 @@ def test_the_demo_inputs_run_the_three_chains_to_the_catalogue(celery_worker_fac
         assert origins and product.origin_date == max(origins), product.name
         assert (product.publication_date is not None) == job.rule.publish_outputs, product.name
 
-    # S1: OCN ← SLC ← slice ← segment ← both session descriptors and the predicted orbit
+    # S1: OCN ← SLC ← slice ← segment ← the complete session (marker, both descriptors, the four chunks) and the
+    # predicted orbit
     segment = next(p for p in made("IW_RAW__0S") if p.family == "L0_SEGMENT")
-    assert inputs_of(segment).keys() == {"SESSION", "MPL_ORBPRE"}
+    assert inputs_of(segment).keys() == {"SESSION_COMPLETE", "SESSION", "RAW", "MPL_ORBPRE"}
+    assert [p.name for p in inputs_of(segment)["SESSION_COMPLETE"]] == ["S1A_20261120102500061234"]
     assert [p.name for p in inputs_of(segment)["SESSION"]] == [
         "DCS_02_S1A_20261120102500061234_ch1_DSIB.xml", "DCS_02_S1A_20261120102500061234_ch2_DSIB.xml"]
+    assert [p.name for p in inputs_of(segment)["RAW"]] == [
+        f"DCS_02_S1A_20261120102500061234_ch{c}_DSDB_0000{n}.raw" for c in (1, 2) for n in (1, 2)]
     slices = [p for p in made("IW_RAW__0S") if p.family == "L0_SLICE"]
     assert len(slices) == 3 and all(inputs_of(s)["IW_RAW__0S"] == [segment] for s in slices)
     assert all(segment.footprint.buffer(1e-3).contains(s.footprint) for s in slices)

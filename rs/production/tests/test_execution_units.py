@@ -47,7 +47,7 @@ def expected(*types: str, mandatory: bool = True, destination: str = "DB") -> li
     import re
 
     return [ExpectedOutput(file_type=t, destination=destination, mandatory=mandatory,
-                           pattern=re.compile(rf"^.*{t}.*$")) for t in types]
+                           patterns=(re.compile(rf"^.*{t}.*$"),)) for t in types]
 
 
 def test_the_list_file_names_the_outputs_isip_become_safe_and_reports_are_ignored(tmp_path: Path) -> None:
