@@ -171,6 +171,7 @@ def _versions_check(given: Any, errors: dict[str, str]) -> list[_CheckedVersion]
     processors = sorted({c.version.processor.name for c in checked})
     if len(processors) > 1:
         errors["versions"] = f"versions of one processor only are compared, not of {', '.join(processors)}"
+        return []
     labels = [c.label for c in checked]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
