@@ -143,8 +143,8 @@ def _job_entry(job: Job, facts: _Facts, *, expected: list[StoredProduct] | None,
     tasks = facts.tasks.get(job.pk, [])
     outputs = facts.outputs.get(job.pk, [])
     problems = [*problems, *(text for text in (_task_text(t) for t in tasks) if text)]
-    if job.state == JobState.SUCCEEDED and not outputs:
-        problems.append("the job wrote no output")
+    if job.state in (JobState.SUCCEEDED, JobState.FAILED) and not outputs:
+        problems.append("no output registered")
     if job.state in (JobState.FAILED, JobState.CANCELLED) and not tasks:
         problems.append("no task ran")
     comparison = None

@@ -16,12 +16,13 @@ from django.contrib.auth import get_user_model
 from rs.campaigns import services
 from rs.campaigns.models import CampaignRun
 from rs.campaigns.report import campaign_report
-from rs.campaigns.tests.campaign_support import olci_setup
+from rs.campaigns.tests.campaign_support import TEST_TABLES, olci_setup
 from rs.catalog import services as catalog_services
 from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.catalog.models import EventDelivery, Product
 from rs.catalog.storage import object_store
 from rs.ingestion import selectors as ingestion_selectors
+from rs.production import services as production_services
 from rs.production.choices import TERMINAL_STATES
 from rs.production.consumers import PREPARATION_CONSUMER
 from rs.production.execution.claims import jobs_dispatch_due
@@ -152,3 +153,44 @@ def _manifest_of(product: Product) -> bytes:
 
 def _operator() -> Any:
     return get_user_model().objects.create_user("otto", password="pw-otto-123", is_staff=True)
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_processor_that_hangs_or_writes_nothing_still_gets_a_complete_report_saying_so(
+        celery_worker_factory: Any, tmp_path: Path, settings: Any):
+    settings.RS_EXECUTION_QUEUED_RESEND_S = 10
+    # given the baseline, the same version told to write nothing, and a version that hangs past its Max_Time (3 s)
+    olci = olci_setup(tmp_path)
+    hang = production_services.processor_import(data=(TEST_TABLES / "S3A_OL1_06.20-sim-hang.xml").read_bytes())
+    env = {"RS_PROCESSOR_ROOT": str(PROCESSORS), "RS_WORKDIR_ROOT": str(tmp_path / "workdirs"),
+           "RS_EXECUTION_HEARTBEAT_S": "1", "RS_EXECUTION_LEASE_S": "10", "RS_EXECUTION_MAX_RETRIES": "0",
+           "RS_EXECUTION_KILL_GRACE_S": "1"}
+    celery_worker_factory(queues=QUEUES, extra_env=env).start()
+
+    # when the campaign runs
+    campaign = services.campaign_start(request=services.CampaignRequest(
+        name="bad processors", dataset_id=olci.dataset.pk,
+        versions=[{"processor_version": olci.version_a.pk, "label": "A"},
+                  {"processor_version": olci.version_a.pk, "label": "silent",
+                   "parameters": {"Sim_Skip_Outputs": "OL_1_EFR___,OL_1_ERR___"}},
+                  {"processor_version": hang.pk, "label": "hang"}]))
+    jobs = Job.objects.filter(rule__campaign_run__campaign=campaign)
+    wait_until("the campaign's jobs", lambda: jobs.count() == 3 and all(
+        state in TERMINAL_STATES for state in jobs.values_list("state", flat=True)), timeout=180)
+    report = campaign_report(campaign_id=campaign.pk)
+
+    # then every run is reported: the silent one and the hung one failed, each saying why
+    assert (report["state"], report["verdict"]) == ("finished", "failed")
+    assert [(v["label"], v["verdict"]) for v in report["versions"]] == [
+        ("A", "pass"), ("silent", "failed"), ("hang", "failed")]
+    (silent,) = report["runs"][1]["jobs"]
+    assert (silent["state"], silent["outputs"], silent["comparison"]) == ("failed", [], None)
+    assert [(t["outcome"], t["exit_code"]) for t in silent["tasks"]] == [("ok", 0)]
+    assert [m["product_type"] for m in silent["missing_outputs"]] == ["OL_1_EFR___", "OL_1_ERR___"]
+    assert "no output registered" in silent["problems"] and "mandatory" in silent["reason"]
+    (hung,) = report["runs"][2]["jobs"]
+    assert (hung["state"], [t["outcome"] for t in hung["tasks"]]) == ("failed", ["timeout"])
+    assert any(p.startswith("task OL1 killed at the job's Max_Time after ") and p.endswith(" s (hang)")
+               for p in hung["problems"])
+    assert 1 < hung["tasks"][0]["wall_s"] <= 3.5  # Max_Time bounds the whole job, staging included
+    assert report["costs"]["tasks"]["OL1"]["wall_s"]["hang"]["n"] == 1
