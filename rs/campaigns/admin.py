@@ -154,7 +154,7 @@ class CampaignCreateForm(forms.ModelForm):
 class CampaignVersionInline(admin.TabularInline):
     model = CampaignVersion
     fields = ["position", "label", "processor_version", "parameters"]
-    readonly_fields = fields
+    readonly_fields = ["position", "label", "processor_version", "parameters"]
     extra = 0
     can_delete = False
 
@@ -165,7 +165,7 @@ class CampaignVersionInline(admin.TabularInline):
 class CampaignRunInline(admin.TabularInline):
     model = CampaignRun
     fields = ["version", "repetition", "scope", "jobs"]
-    readonly_fields = fields
+    readonly_fields = ["version", "repetition", "scope", "jobs"]
     extra = 0
     can_delete = False
 
