@@ -194,3 +194,36 @@ def test_a_processor_that_hangs_or_writes_nothing_still_gets_a_complete_report_s
                for p in hung["problems"])
     assert 1 < hung["tasks"][0]["wall_s"] <= 3.5  # Max_Time bounds the whole job, staging included
     assert report["costs"]["tasks"]["OL1"]["wall_s"]["hang"]["n"] == 1
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_dataset_with_reference_outputs_is_compared_with_them(celery_worker_factory: Any, tmp_path: Path,
+                                                                settings: Any):
+    settings.RS_EXECUTION_QUEUED_RESEND_S = 10
+    # given a dataset whose reference output is the demo's OLCI L1 frame over the Baltic (another scene)
+    olci = olci_setup(tmp_path)
+    reference = Product.objects.filter(product_type="OL_1_EFR___").order_by("content_start").first()
+    assert reference is not None
+    dataset = services.dataset_create(request=services.DatasetRequest(
+        name="olci-l0-with-reference", input_names=(olci.l0.name,), reference_names=(reference.name,)))
+    env = {"RS_PROCESSOR_ROOT": str(PROCESSORS), "RS_WORKDIR_ROOT": str(tmp_path / "workdirs"),
+           "RS_EXECUTION_HEARTBEAT_S": "1", "RS_EXECUTION_LEASE_S": "10"}
+    celery_worker_factory(queues=QUEUES, extra_env=env).start()
+
+    # when version A runs on it
+    campaign = services.campaign_start(request=services.CampaignRequest(
+        name="against the reference", dataset_id=dataset.pk, versions=[{"processor_version": olci.version_a.pk}]))
+    jobs = Job.objects.filter(rule__campaign_run__campaign=campaign)
+    wait_until("the campaign's job", lambda: jobs.filter(state__in=list(TERMINAL_STATES)).count() == 1, timeout=120)
+    report = campaign_report(campaign_id=campaign.pk)
+
+    # then its frame is compared with the reference's, and its stripe, which the reference lacks, is extra
+    assert (report["compared_with"], report["verdict"], report["unmatched_references"]) == (
+        "the dataset's reference outputs", "differs", [])
+    (job,) = report["runs"][0]["jobs"]
+    assert job["compared_with"] == {"kind": "reference", "job_id": None}
+    assert [(p["product_type"], p["status"], p["expected_name"]) for p in job["comparison"]["products"]] == [
+        ("OL_1_EFR___", "different", reference.name), ("OL_1_ERR___", "extra", None)]
+    starts = [d for d in report["differences"] if d["path"] and d["path"].endswith("acquisitionPeriod/startTime")]
+    assert [(d["expected"], d["actual"]) for d in starts] == [
+        (f"{reference.content_start:%Y-%m-%dT%H:%M:%S.%f}Z", f"{olci.l0.content_start:%Y-%m-%dT%H:%M:%S.%f}Z")]
