@@ -7,11 +7,13 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from rs.campaigns import services
+from rs.campaigns import selectors, services
+from rs.campaigns.api.serializers import CampaignOutputSerializer
 from rs.campaigns.errors import InvalidCampaign
 from rs.campaigns.models import Campaign, CampaignRun, CampaignVersion
 from rs.campaigns.tests.campaign_support import olci_setup
 from rs.catalog.choices import OPERATIONAL_SCOPE
+from rs.catalog.storage.keys import product_key
 from rs.production.choices import JobState, Priority
 from rs.production.models import Job, ProductionRule
 from rs.production.orders.services import order_create
@@ -191,3 +193,19 @@ def test_the_admin_starts_a_campaign_through_the_service_and_shows_refusals(admi
         ("06.17-sim", {}), ("06.18-sim", {"Sim_Duration_S": "1"})]
     page = admin_client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
     assert f"campaign-{campaign.pk}-v2-r1" in page and f"/api/v1/campaigns/{campaign.pk}/report/html/" in page
+
+
+def test_a_page_of_campaigns_with_their_state_is_one_query(olci, django_assert_num_queries):
+    for n in range(3):
+        start(olci, name=f"c{n}", repetitions=1)
+    with django_assert_num_queries(1):
+        page = CampaignOutputSerializer(selectors.campaigns()[:50], many=True).data
+    assert [(c["name"], c["state"], c["jobs_total"], c["jobs_open"], c["jobs_failed"]) for c in page] == [
+        ("c2", "running", 2, 2, 0), ("c1", "running", 2, 2, 0), ("c0", "running", 2, 2, 0)]
+
+
+def test_objects_of_another_scope_live_under_their_own_prefix():
+    assert product_key(mission="S3", family="OLCI_L1", name="S3A_X.SEN3", suffix=".zip") == (
+        "products/S3/OLCI_L1/S3A_X.SEN3.zip")
+    assert product_key(mission="S3", family="OLCI_L1", name="S3A_X.SEN3", suffix=".zip", scope="campaign-4-v2-r1") == (
+        "scoped/campaign-4-v2-r1/S3/OLCI_L1/S3A_X.SEN3.zip")
