@@ -209,3 +209,20 @@ def test_objects_of_another_scope_live_under_their_own_prefix():
         "products/S3/OLCI_L1/S3A_X.SEN3.zip")
     assert product_key(mission="S3", family="OLCI_L1", name="S3A_X.SEN3", suffix=".zip", scope="campaign-4-v2-r1") == (
         "scoped/campaign-4-v2-r1/S3/OLCI_L1/S3A_X.SEN3.zip")
+
+
+def test_the_rule_admin_shows_a_campaign_rules_scope_and_refuses_to_enable_it(admin_client, olci):
+    campaign = start(olci, repetitions=1)
+    rule = ProductionRule.objects.get(campaign_run__campaign=campaign, campaign_run__version__position=0)
+    url = f"/admin/production/productionrule/{rule.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert f"campaign-{campaign.pk}-v1-r1" in page
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "area"}
+    data.update({"enabled": "on", "priority_by_timeliness": "{}",
+                 **{f"{prefix}-{key}": value for prefix in ("parameters", "time_windows", "recurring_windows")
+                    for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))}})
+    refused = admin_client.post(url, data)
+    assert "runs a validation campaign (scope" in refused.content.decode()
+    rule.refresh_from_db()
+    assert rule.enabled is False
