@@ -13,6 +13,3 @@ DEFAULT_IGNORED_FIELDS = (
     "*/productName", "*/creationTime", "*/processing/@start", "*/processing/@stop", "*/software/@version",
     "*/GENERATION_TIME", "*/PRODUCT_URI", "*/PROCESSING_BASELINE_TIME",
 )
-# Outputs are fetched from object storage to read their metadata documents; a product bigger than this is judged
-# by size and checksum only (the report says so).
-MAX_FETCHED_PRODUCT_BYTES = 512 * 1024 * 1024
