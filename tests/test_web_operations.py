@@ -212,3 +212,25 @@ def test_an_operator_follows_inboxes_and_sessions_and_works_the_quarantine(web_p
     assert page.input_value("#quarantine-inbox") == "alpha"
     assert page.inner_text("#quarantine-status") == "2 failed entries in alpha"
     assert page.log.errors == []
+
+
+def test_an_operator_lists_campaigns_and_opens_a_report(web_page, operator, tmp_path):
+    from rs.campaigns import services as campaign_services
+    from rs.campaigns.tests.campaign_support import olci_setup
+
+    olci = olci_setup(tmp_path)
+    campaign = campaign_services.campaign_start(request=campaign_services.CampaignRequest(
+        name="OL1 06.18", dataset_id=olci.dataset.pk, versions=[
+            {"processor_version": olci.version_a.pk, "label": "A"}, {"processor_version": olci.version_b.pk,
+                                                                     "label": "B"}]))
+    page = web_page
+    sign_in(page, "olga", PASSWORD)
+    page.goto("/ops/?tab=campaigns")
+    page.get_by_role("button", name=f"{campaign.pk} OL1 06.18").click()
+    page.wait_for_selector(".campaign-detail[data-state=ready]")
+    assert page.url.endswith(f"/ops/?tab=campaigns&campaign={campaign.pk}")
+    heading = page.inner_text(".campaign-report h2")
+    assert heading.startswith(f"Campaign {campaign.pk}: OL1 06.18") and heading.endswith("pending")
+    assert page.get_attribute("#campaign-report-html", "href") == f"/api/v1/campaigns/{campaign.pk}/report/html/"
+    versions = page.locator(".campaign-report table").first.inner_text().splitlines()
+    assert versions[1:] == ["A (baseline)\t06.17-sim\tpending\t0\t0\t0\t1", "B\t06.18-sim\tpending\t0\t0\t0\t1"]

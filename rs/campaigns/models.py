@@ -44,3 +44,65 @@ class DatasetProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_name} ({self.role})"
+
+
+class Campaign(models.Model):
+    """One or more processor versions run on a reference dataset, isolated from operations, N times each; its state
+    and verdict are derived from its runs' jobs (rs/campaigns/report.py), never stored."""
+
+    name = models.CharField(max_length=200)
+    dataset = models.ForeignKey(ReferenceDataset, on_delete=models.PROTECT, related_name="campaigns")
+    template_rule = models.CharField(max_length=64, blank=True, default="",
+                                     help_text="The production rule whose trigger types and grouping the runs follow.")
+    repetitions = models.PositiveSmallIntegerField(default=1)
+    tolerances = models.JSONField(default=dict, blank=True,
+                                  help_text="time_s, number_abs, number_rel, ignore (field path patterns).")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"campaign {self.pk} {self.name}"
+
+
+class CampaignVersion(models.Model):
+    """A processor version under test with its own dynamic parameters; the first (position 0) is the baseline."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="versions")
+    position = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=64, help_text="How the report names it (default: the version).")
+    processor_version = models.ForeignKey("production.ProcessorVersion", on_delete=models.PROTECT, related_name="+")
+    parameters = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "position"], name="campaign_version_position"),
+            models.UniqueConstraint(fields=["campaign", "label"], name="campaign_version_label"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CampaignRun(models.Model):
+    """One repetition of one version: its own disabled production rule (whose jobs are the run's jobs) and its own
+    catalogue scope, so repetitions and versions never share a job, a product name or an object key."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="runs")
+    version = models.ForeignKey(CampaignVersion, on_delete=models.CASCADE, related_name="runs")
+    repetition = models.PositiveSmallIntegerField(help_text="1 … the campaign's repetitions.")
+    rule = models.OneToOneField("production.ProductionRule", null=True, on_delete=models.PROTECT,
+                                related_name="campaign_run")
+    scope = models.CharField(max_length=64, unique=True)
+    skipped = models.JSONField(default=list, blank=True, help_text="Dataset inputs that made no job, with why.")
+
+    class Meta:
+        ordering = ["campaign", "version__position", "repetition"]
+        constraints = [models.UniqueConstraint(fields=["version", "repetition"], name="campaign_run_repetition")]
+
+    def __str__(self) -> str:
+        return f"{self.version.label} #{self.repetition}"

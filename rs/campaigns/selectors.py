@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from django.db.models import Count, Q, QuerySet
 
 from rs.campaigns.choices import DatasetRole
-from rs.campaigns.models import DatasetProduct, ReferenceDataset
+from rs.campaigns.models import Campaign, CampaignRun, DatasetProduct, ReferenceDataset
 from rs.errors import NotFound
+from rs.production.choices import TERMINAL_STATES
 
 
 def datasets() -> QuerySet[ReferenceDataset]:
@@ -40,3 +41,28 @@ def datasets_pinning(*, product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, lis
     for product_id, name, version in rows:
         pinned[product_id].append(f"{name} v{version}")
     return dict(pinned)
+
+
+def campaigns() -> QuerySet[Campaign]:
+    """Campaigns newest first with their dataset and job counts (derived state), one query per page."""
+    jobs = "runs__rule__jobs"
+    finished = Q(runs__rule__jobs__state__in=list(TERMINAL_STATES))
+    failed = Q(runs__rule__jobs__state__in=["failed", "cancelled"])
+    return (Campaign.objects.select_related("dataset", "created_by")
+            .annotate(jobs_total=Count(jobs, distinct=True), jobs_open=Count(jobs, distinct=True, filter=~finished),
+                      jobs_failed=Count(jobs, distinct=True, filter=failed))
+            .order_by("-id"))
+
+
+def campaign_get(*, campaign_id: int) -> Campaign:
+    found = campaigns().filter(pk=campaign_id).first()
+    if found is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return found
+
+
+def campaign_runs(*, campaign_id: int) -> QuerySet[CampaignRun]:
+    return (CampaignRun.objects.filter(campaign_id=campaign_id).select_related("version", "rule")
+            .annotate(jobs_total=Count("rule__jobs"),
+                      jobs_open=Count("rule__jobs", filter=~Q(rule__jobs__state__in=list(TERMINAL_STATES))))
+            .order_by("version__position", "repetition"))

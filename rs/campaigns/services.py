@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from rs.campaigns.choices import DatasetRole
-from rs.campaigns.constants import DATASET_NAME_PATTERN, MAX_DATASET_PRODUCTS
-from rs.campaigns.errors import InvalidDataset
-from rs.campaigns.models import DatasetProduct, ReferenceDataset
+from rs.campaigns.constants import (
+    DATASET_NAME_PATTERN,
+    DEFAULT_IGNORED_FIELDS,
+    MAX_CAMPAIGN_VERSIONS,
+    MAX_DATASET_PRODUCTS,
+    MAX_REPETITIONS,
+)
+from rs.campaigns.errors import InvalidCampaign, InvalidDataset
+from rs.campaigns.models import Campaign, CampaignRun, CampaignVersion, DatasetProduct, ReferenceDataset
+from rs.catalog import selectors as catalog_selectors
+from rs.catalog.models import Product
 from rs.catalog.query.errors import QueryError
 from rs.catalog.query.selectors import ProductRef, operational_products_matching
 from rs.errors import Conflict
+from rs.production import services as production_services
+from rs.production.models import ProcessorVersion, ProductionRule
+from rs.production.orders.validation import parameters_check, template_rule_pick
 
 
 @dataclass(frozen=True)
@@ -78,3 +92,153 @@ def dataset_create(*, request: DatasetRequest, created_by_id: int | None = None)
     except IntegrityError:  # the same name's next version was created concurrently
         raise Conflict(f"another version of {request.name!r} was created at the same moment; retry") from None
     return dataset
+
+
+# --- campaigns -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignRequest:
+    """What an operator asks for, as given (the API serializer and the admin form only parse types). `versions`:
+    [{"processor_version": id, "parameters": {name: value}, "label": "B"}, …], the first being the baseline."""
+
+    name: str
+    dataset_id: int | None
+    versions: Sequence[Mapping[str, Any]]
+    rule_name: str = ""
+    repetitions: int = 1
+    tolerances: Mapping[str, Any] = field(default_factory=dict)
+    created_by_id: int | None = None
+
+
+@dataclass
+class _CheckedVersion:
+    version: ProcessorVersion
+    parameters: dict[str, str]
+    label: str
+
+
+def _tolerances_check(given: Any, errors: dict[str, str]) -> dict[str, Any]:
+    if not isinstance(given, Mapping):
+        errors["tolerances"] = "an object with time_s, number_abs, number_rel and ignore"
+        return {}
+    unknown = sorted(set(given) - {"time_s", "number_abs", "number_rel", "ignore"})
+    if unknown:
+        errors["tolerances"] = f"unknown key(s) {', '.join(unknown)} (time_s, number_abs, number_rel, ignore)"
+        return {}
+    checked: dict[str, Any] = {}
+    for key in ("time_s", "number_abs", "number_rel"):
+        value = given.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            errors["tolerances"] = f"{key}: a number >= 0, not {value!r}"
+            return {}
+        checked[key] = float(value)
+    ignore = given.get("ignore", list(DEFAULT_IGNORED_FIELDS))
+    if not isinstance(ignore, list | tuple) or not all(isinstance(p, str) and p.strip() for p in ignore):
+        errors["tolerances"] = "ignore: a list of field path patterns (e.g. */processing/@start)"
+        return {}
+    checked["ignore"] = [p.strip() for p in ignore]
+    return checked
+
+
+def _versions_check(given: Any, errors: dict[str, str]) -> list[_CheckedVersion]:
+    if not isinstance(given, list | tuple) or not given:
+        errors["versions"] = "at least one processor version to run: [{\"processor_version\": id, …}, …]"
+        return []
+    if len(given) > MAX_CAMPAIGN_VERSIONS:
+        errors["versions"] = f"at most {MAX_CAMPAIGN_VERSIONS} versions per campaign"
+        return []
+    checked: list[_CheckedVersion] = []
+    problems: list[str] = []
+    for n, item in enumerate(given, start=1):
+        if not isinstance(item, Mapping) or isinstance(item.get("processor_version"), bool) or not isinstance(
+                item.get("processor_version"), int):
+            problems.append(f"#{n}: an object with the processor_version id")
+            continue
+        version = ProcessorVersion.objects.select_related("processor").filter(pk=item["processor_version"]).first()
+        if version is None:
+            problems.append(f"#{n}: unknown processor version {item['processor_version']}")
+            continue
+        version_errors: dict[str, str] = {}
+        parameters = parameters_check(item.get("parameters") or {}, version, version_errors)
+        if version_errors:
+            problems.append(f"#{n}: {version_errors['parameters']}")
+        label = str(item.get("label") or version.version).strip()[:64]
+        checked.append(_CheckedVersion(version=version, parameters=parameters, label=label))
+    if problems:
+        errors["versions"] = "; ".join(problems)
+        return []
+    processors = sorted({c.version.processor.name for c in checked})
+    if len(processors) > 1:
+        errors["versions"] = f"versions of one processor only are compared, not of {', '.join(processors)}"
+        return []
+    labels = [c.label for c in checked]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        errors["versions"] = (f"label(s) {', '.join(repeated)} used twice: give each version a distinct label "
+                              "(e.g. the same version with other parameters)")
+    return checked
+
+
+def _inputs_of(dataset: ReferenceDataset, errors: dict[str, str]) -> list[Product]:
+    ids = list(dataset.items.filter(role=DatasetRole.INPUT).values_list("product_id", flat=True))
+    products = sorted(catalog_selectors.products_by_ids(ids=ids), key=lambda p: (p.content_start is None,
+                                                                                  p.content_start, p.name))
+    offline = [p.name for p in products if not p.online]
+    if offline:
+        errors["dataset"] = f"{len(offline)} input(s) offline: {', '.join(offline[:5])}"
+    return products
+
+
+def campaign_start(*, request: CampaignRequest) -> Campaign:
+    """Check the request, then create the campaign, its versions, one run per (version, repetition) and every run's
+    jobs in one transaction (the jobs are dispatched once it commits). A refusal writes nothing."""
+    errors: dict[str, str] = {}
+    name = request.name.strip()
+    if not name or len(name) > 200:
+        errors["name"] = "1 to 200 characters"
+    if isinstance(request.repetitions, bool) or not isinstance(request.repetitions, int) or not (
+            1 <= request.repetitions <= MAX_REPETITIONS):
+        errors["repetitions"] = f"a whole number from 1 to {MAX_REPETITIONS}"
+    tolerances = _tolerances_check(request.tolerances, errors)
+    dataset = ReferenceDataset.objects.filter(pk=request.dataset_id).first() if request.dataset_id else None
+    if dataset is None:
+        errors["dataset"] = (f"unknown reference dataset {request.dataset_id}" if request.dataset_id
+                             else "required: the id of the reference dataset to run on")
+    products = _inputs_of(dataset, errors) if dataset is not None else []
+    versions = _versions_check(request.versions, errors)
+    template: ProductionRule | None = None
+    if versions:
+        template = template_rule_pick(request.rule_name, versions[0].version, errors)
+    if errors:
+        raise InvalidCampaign(errors)
+    assert dataset is not None and template is not None
+    try:
+        with transaction.atomic():
+            campaign = Campaign.objects.create(name=name, dataset=dataset, template_rule=template.name,
+                                               repetitions=request.repetitions, tolerances=tolerances,
+                                               created_by_id=request.created_by_id)
+            for position, checked in enumerate(versions):
+                entry = CampaignVersion.objects.create(campaign=campaign, position=position, label=checked.label,
+                                                       processor_version=checked.version,
+                                                       parameters=checked.parameters)
+                for repetition in range(1, request.repetitions + 1):
+                    _run_create(campaign, entry, checked, repetition, template, products)
+    except IntegrityError:  # a rule already named like one of ours
+        raise Conflict("a production rule named campaign-… already exists; rename it and retry") from None
+    return campaign
+
+
+def _run_create(campaign: Campaign, entry: CampaignVersion, checked: _CheckedVersion, repetition: int,
+                template: ProductionRule, products: list[Product]) -> CampaignRun:
+    # one scope per run: repetitions and versions make products of the same names, each in its own scope
+    scope = f"campaign-{campaign.pk}-v{entry.position + 1}-r{repetition}"
+    made = production_services.scoped_jobs_create(
+        rule_name=scope, scope=scope, template=template, version=checked.version, parameters=checked.parameters,
+        products=products)
+    if not made.job_ids:
+        reasons = "; ".join(f"{s['product']}: {s['reason']}" for s in made.skipped[:5])
+        raise InvalidCampaign({"dataset": f"none of the {len(products)} inputs makes a job of rule {template.name}"
+                                          f" ({reasons})"})
+    return CampaignRun.objects.create(campaign=campaign, version=entry, repetition=repetition,
+                                      rule_id=made.rule_id, scope=scope, skipped=made.skipped)

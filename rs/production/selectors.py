@@ -12,6 +12,7 @@ from rs.production.choices import Grouping, InputStatus, JobState
 from rs.production.joborder import joborder_render
 from rs.production.models import (
     Job,
+    JobInputFile,
     JobLogLine,
     JobMissingOutput,
     JobOutput,
@@ -189,3 +190,32 @@ def missing_outputs_between(*, start: datetime, end: datetime) -> list[dict[str,
         .values("product_type", "job__mission", "job__timeliness", "job__acquisition_mode")
         .annotate(count=Sum("expected_count"))
     )
+
+
+# --- what validation campaigns read of their runs' jobs ---------------------------------------------------------------
+
+
+def jobs_of_rules(*, rule_ids: list[int]) -> QuerySet[Job]:
+    """The jobs of the given rules (a campaign's runs), with their processor version (one query)."""
+    return (Job.objects.filter(rule_id__in=rule_ids).select_related("processor_version__processor")
+            .order_by("rule_id", "group_key", "pk"))
+
+
+def jobs_registered_outputs(*, job_ids: list[int]) -> QuerySet[JobOutput]:
+    return JobOutput.objects.filter(job_id__in=job_ids, registered_at__isnull=False).order_by("job_id", "name")
+
+
+def jobs_missing_outputs(*, job_ids: list[int]) -> QuerySet[JobMissingOutput]:
+    return JobMissingOutput.objects.filter(job_id__in=job_ids).order_by("job_id", "product_type")
+
+
+def jobs_task_runs(*, job_ids: list[int]) -> QuerySet[TaskRun]:
+    """Every task run of the jobs (all their runs; callers keep the job's last run)."""
+    return TaskRun.objects.filter(job_id__in=job_ids).order_by("job_id", "run", "pool", "position")
+
+
+def jobs_input_bytes(*, job_ids: list[int]) -> dict[int, int]:
+    """job id → bytes of the catalogued products its inputs selected (what a run stages)."""
+    rows = (JobInputFile.objects.filter(job_input__job_id__in=job_ids).values("job_input__job_id")
+            .annotate(total=Sum("product__content_length")).values_list("job_input__job_id", "total"))
+    return {job_id: int(total or 0) for job_id, total in rows}

@@ -9,7 +9,8 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from rs.catalog import selectors as catalog_selectors
 from rs.catalog.choices import OPERATIONAL_SCOPE, EventKind
 from rs.catalog.models import CatalogEvent, Product
 from rs.errors import Conflict, DomainError, NotFound
-from rs.production.choices import PREPARING_STATES, JobOrderDialect, JobState, TriggerKind
+from rs.production.choices import PREPARING_STATES, JobOrderDialect, JobState, Priority, TriggerKind
 from rs.production.joborder import dialect_guess
 from rs.production.models import (
     Job,
@@ -29,6 +30,7 @@ from rs.production.models import (
     Processor,
     ProcessorVersion,
     ProductionRule,
+    RuleParameter,
 )
 from rs.production.preparation import (
     awaiting_jobs,
@@ -312,3 +314,54 @@ def job_resubmit(*, job_id: int) -> Job:
 _RESUBMIT_COPIED = frozenset({
     "mission", "platform", "timeliness", "input_mode", "acquisition_mode", "instrument_configuration_id",
     "polarisation", "priority", "queue", "interval_start", "interval_stop", "trigger_attributes", "settle_until"})
+
+
+# --- isolated production (validation campaigns) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScopedJobs:
+    rule_id: int
+    job_ids: list[int]
+    skipped: list[dict[str, str]]  # products that make no job, with the reason
+
+
+_TEMPLATE_COPIED = ("mission", "platform", "product_types", "family", "timeliness", "grouping", "window_s",
+                    "granule_gap_s", "granule_wait_edges", "input_mode", "mandatory_timeout_s", "processing_station",
+                    "acquisition_station", "sensing_time_from", "wide_interval_types")
+
+
+def scoped_jobs_create(*, rule_name: str, scope: str, template: ProductionRule, version: ProcessorVersion,
+                       parameters: Mapping[str, str], products: Sequence[Product]) -> ScopedJobs:
+    """Jobs of `version` over `products`, isolated from operational production: a rule of their own, disabled (no
+    catalog event or schedule runs it), copied from `template` (trigger types, grouping, stations) with
+    `parameters` over the template's, at low priority, whose outputs are registered in `scope` and never published.
+    Every product goes through `product_prepare` with that rule as a catalog event would, so jobs are grouped and
+    their inputs resolved exactly as in operations. Call it inside the caller's transaction."""
+    if scope == OPERATIONAL_SCOPE:
+        raise ValueError("isolated jobs need a scope of their own")
+    rule = ProductionRule.objects.create(
+        name=rule_name, enabled=False, processor_version=version, trigger=TriggerKind.EVENT, settle_s=0,
+        priority=Priority.LOW, priority_by_timeliness={}, sample_every_nth_datatake=1, publish_outputs=False,
+        output_scope=scope, **{name: getattr(template, name) for name in _TEMPLATE_COPIED})
+    values = {p.name: p.value for p in template.parameters.all()}
+    values.update(parameters)
+    RuleParameter.objects.bulk_create([RuleParameter(rule=rule, position=n, name=name, value=value)
+                                       for n, (name, value) in enumerate(values.items())])
+    rule.has_time_windows = False  # type: ignore[attr-defined]  # a new rule has none: skip the query
+    skipped = []
+    for product in products:
+        attributes = catalog_selectors.product_attribute_values(product_id=product.id)
+        reason = "" if rule_matches(rule, product) else f"a {product.product_type} does not trigger {template.name}"
+        reason = reason or sampling_refusal(rule, product, attributes)
+        if not reason:
+            try:
+                group_of(rule, product, attributes)
+            except RoutingRefusal as exc:
+                reason = str(exc).removeprefix(f"{product.name}: ")
+        if reason:
+            skipped.append({"product": product.name, "reason": reason})
+            continue
+        product_prepare(product=product, rules=[rule])
+    job_ids = list(Job.objects.filter(rule=rule).order_by("pk").values_list("pk", flat=True))
+    return ScopedJobs(rule_id=rule.pk, job_ids=job_ids, skipped=skipped)

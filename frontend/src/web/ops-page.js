@@ -1,5 +1,6 @@
 /* The operations page (/ops/, staff only): production jobs by state with "why is it waiting", retry and cancel;
- * ingestion (inboxes, sessions, quarantine with retry: ops-ingestion.js); monitoring; the catalogue's event outbox.
+ * ingestion (inboxes, sessions, quarantine with retry: ops-ingestion.js); monitoring; validation campaigns and their
+ * reports (ops-campaigns.js); the catalogue's event outbox.
  * Each part talks to its operator-API endpoint and says plainly when that endpoint does not exist (ops-panels.js).
  * The page keeps its tab, filters and open job in its URL: /ops/?tab=jobs&state=failed&job=12,
  * /ops/?tab=ingestion&inbox=alpha&reason=checksum&sessions=complete, /ops/?tab=monitoring&hours=72.
@@ -8,6 +9,7 @@
 import { definitionTable, h, replace, say } from "./dom.js";
 import { formatTime } from "./format.js";
 import { HttpError, getJSON, postJSON } from "./http.js";
+import { startCampaigns as campaignsTab } from "./ops-campaigns.js";
 import { startIngestion as ingestionTab } from "./ops-ingestion.js";
 import { startMonitoring as monitoringTab } from "./ops-monitoring.js";
 import { adminLink, endpointCard, jsonTable, rowsOf, unavailable } from "./ops-panels.js";
@@ -22,7 +24,7 @@ const params = new URLSearchParams(window.location.search);
 const view = { tab: params.get("tab") || "jobs", state: params.get("state") || "", job: params.get("job") || "",
   rule: params.get("rule") || "", processor: params.get("processor") || "", inbox: params.get("inbox") || "",
   reason: params.get("reason") || "", sessions: params.get("sessions") === "complete" ? "complete" : "",
-  hours: params.get("hours") || "" };
+  hours: params.get("hours") || "", campaign: params.get("campaign") || "" };
 
 function writeUrl() {
   const query = new URLSearchParams();
@@ -48,7 +50,8 @@ function showTab(name, { focus = false } = {}) {
   writeUrl();
   if (!started.has(name)) {
     started.add(name);
-    ({ jobs: startJobs, ingestion: startIngestion, monitoring: startMonitoring, events: startEvents })[name]();
+    ({ jobs: startJobs, ingestion: startIngestion, monitoring: startMonitoring, campaigns: startCampaigns,
+      events: startEvents })[name]();
   }
 }
 for (const tab of tabs) {
@@ -213,6 +216,10 @@ function startIngestion() {
 
 function startMonitoring() {
   monitoringTab(document.getElementById("panel-monitoring"), view, writeUrl);
+}
+
+function startCampaigns() {
+  campaignsTab(document.getElementById("panel-campaigns"), view, writeUrl);
 }
 
 function startEvents() {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.catalog.storage.errors import InvalidKey
 
 # S3 refuses longer keys; refusing them here gives the same answer on the filesystem.
@@ -30,9 +31,13 @@ def prefix_check(prefix: str) -> str:
     return prefix
 
 
-def product_key(*, mission: str, family: str, name: str, suffix: str = "") -> str:
-    """products/<mission>/<family>/<name><suffix>, e.g. products/S1/L1_SLICE/S1A_…SAFE.zip."""
-    return key_check(f"products/{_segment(mission)}/{_segment(family)}/{_segment(name + suffix)}")
+def product_key(*, mission: str, family: str, name: str, suffix: str = "", scope: str = OPERATIONAL_SCOPE) -> str:
+    """products/<mission>/<family>/<name><suffix>, e.g. products/S1/L1_SLICE/S1A_…SAFE.zip; a product of another
+    scope (a validation campaign run, which may reuse an operational name) under scoped/<scope>/<mission>/…."""
+    tail = f"{_segment(mission)}/{_segment(family)}/{_segment(name + suffix)}"
+    if scope != OPERATIONAL_SCOPE:
+        return key_check(f"scoped/{_segment(scope)}/{tail}")
+    return key_check(f"products/{tail}")
 
 
 def asset_key(*, product_id: uuid.UUID, name: str) -> str:

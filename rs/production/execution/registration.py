@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog import services as catalog_services
-from rs.catalog.choices import AssetType
+from rs.catalog.choices import OPERATIONAL_SCOPE, AssetType
 from rs.catalog.storage import ChecksumMismatch, InvalidKey, StorageError, StoredObject, object_store
 from rs.catalog.storage.keys import asset_key, product_key
 from rs.errors import DomainError, NotFound
@@ -63,7 +63,7 @@ class _Planned:
     quicklook_stored: StoredObject | None = None
 
 
-def _describe(found: Sequence[FoundOutput], job_id: int) -> list[_Planned]:
+def _describe(found: Sequence[FoundOutput], job_id: int, scope: str) -> list[_Planned]:
     planned = []
     for item in found:
         try:
@@ -73,7 +73,7 @@ def _describe(found: Sequence[FoundOutput], job_id: int) -> list[_Planned]:
         metadata = described.metadata
         try:
             key = product_key(mission=metadata.mission, family=metadata.family, name=described.name,
-                              suffix=described.package.suffix)
+                              suffix=described.package.suffix, scope=scope)
         except InvalidKey as exc:
             raise ProcessorFailure(f"output {item.name}: unusable name ({exc})") from None
         product_id = output_product_id(job_id, described.name)
@@ -101,12 +101,14 @@ def _upload(item: _Planned) -> None:
 def outputs_register(*, job_id: int, run: int, found: Sequence[FoundOutput], lineage: Lineage,
                      warnings: Sequence[str] = ()) -> list[JobOutput]:
     """Upload and register the run's outputs and mark the job succeeded, or raise (ClaimLost, RunFailure)."""
-    planned = _describe(found, job_id)
+    # a campaign run's rule puts its outputs in the run's own scope (names, objects, never published)
+    scope = Job.objects.filter(pk=job_id).values_list("rule__output_scope", flat=True).get()
+    planned = _describe(found, job_id, scope)
     fresh: list[_Planned] = []
     notes = list(warnings)
     for item in planned:
         try:
-            existing = catalog_selectors.product_get_by_name(name=item.described.name)
+            existing = catalog_selectors.product_get_by_name(name=item.described.name, scope=scope)
         except NotFound:
             fresh.append(item)
             continue
@@ -126,15 +128,15 @@ def outputs_register(*, job_id: int, run: int, found: Sequence[FoundOutput], lin
                 future.result()
     with transaction.atomic():
         job = claim_check(job_id, run)
-        publish = job.rule.publish_outputs
-        registered = [_register(job, run, item, lineage, publish) for item in fresh]
+        publish = job.rule.publish_outputs and scope == OPERATIONAL_SCOPE
+        registered = [_register(job, run, item, lineage, publish, scope) for item in fresh]
         JobMissingOutput.objects.filter(job=job).delete()
         reason = "; ".join(notes)[:2000]
         job_transition(job=job, to=JobState.SUCCEEDED, reason=reason, fields={"lease_until": None})
     return registered
 
 
-def _register(job: Job, run: int, item: _Planned, lineage: Lineage, publish: bool) -> JobOutput:
+def _register(job: Job, run: int, item: _Planned, lineage: Lineage, publish: bool, scope: str) -> JobOutput:
     assert item.stored is not None
     described = item.described
     metadata = replace(described.metadata, attributes={
@@ -145,7 +147,7 @@ def _register(job: Job, run: int, item: _Planned, lineage: Lineage, publish: boo
             checksums=catalog_services.Checksums(md5=item.stored.md5, blake3=item.stored.blake3,
                                                  computed_at=item.stored.stored_at),
             content_type=described.package.content_type, origin_date=lineage.origin_date, inputs=lineage.inputs,
-            job_id=job.pk, publish=publish, product_id=item.product_id,
+            job_id=job.pk, publish=publish, product_id=item.product_id, scope=scope,
         )
     except catalog_services.InvalidProduct as exc:
         raise ProcessorFailure(f"output {described.name} refused by the catalogue: {exc}") from None

@@ -9,6 +9,7 @@ from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.production.choices import Grouping, InputMode, Priority, TriggerKind
 
 DEFAULT_MANDATORY_TIMEOUT_S = 6 * 3600  # ipf-interface.md §4: "a few hours", then the job fails with the reason
@@ -73,6 +74,12 @@ class ProductionRule(models.Model):
         default=True, help_text="Catalogued outputs (Destination DB/DBPROC) are published to PRIP/STAC; off for "
                                 "intermediate products that only feed the next level.")
 
+    # A validation campaign's run gets its own disabled rule whose outputs live in the run's scope: never published,
+    # never triggering operational rules, free to reuse operational names (rs/campaigns/README.md).
+    output_scope = models.CharField(
+        max_length=64, default=OPERATIONAL_SCOPE,
+        help_text="Catalogue scope of the outputs: 'operational', or a validation campaign run's own scope.")
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,6 +117,9 @@ class ProductionRule(models.Model):
             if unknown:
                 errors["wide_interval_types" if self.sensing_time_from in known else "sensing_time_from"] = (
                     f"Not an input type of {self.processor_version}: {', '.join(unknown)}.")
+        if self.enabled and self.output_scope != OPERATIONAL_SCOPE:
+            errors["enabled"] = (f"This rule runs a validation campaign (scope {self.output_scope}): enabling it "
+                                 "would run it on every catalog event.")
         if self.enabled and self.pk is not None and hasattr(self, "order"):
             errors["enabled"] = "This rule belongs to an order: enabling it would run it on every catalog event."
         if errors:

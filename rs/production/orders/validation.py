@@ -95,8 +95,8 @@ def order_check(request: OrderRequest) -> CheckedOrder:
     if request.priority not in Priority.values:
         errors["priority"] = f"one of {', '.join(Priority.values)}"
     version = _version(request, errors)
-    template = _template(request, version, errors) if version else None
-    parameters = _parameters(request.parameters, version, errors) if version else {}
+    template = template_rule_pick(request.rule_name, version, errors) if version else None
+    parameters = parameters_check(request.parameters, version, errors) if version else {}
     selection, area = _selection(request, errors)
     _notification(request, errors)
     if errors:
@@ -117,14 +117,15 @@ def _version(request: OrderRequest, errors: dict[str, str]) -> ProcessorVersion 
     return version
 
 
-def _template(request: OrderRequest, version: ProcessorVersion, errors: dict[str, str]) -> ProductionRule | None:
-    """The rule whose trigger types and grouping the order follows: the one named, or the only rule of the
-    processor (order rules excepted)."""
-    rules = ProductionRule.objects.filter(order__isnull=True).select_related("processor_version__processor")
-    if request.rule_name:
-        rule = rules.filter(name=request.rule_name).first()
+def template_rule_pick(rule_name: str, version: ProcessorVersion, errors: dict[str, str]) -> ProductionRule | None:
+    """The rule whose trigger types and grouping the order (or campaign) follows: the one named, or the only rule of
+    the processor (rules of orders and campaigns excepted)."""
+    rules = (ProductionRule.objects.filter(order__isnull=True, output_scope=OPERATIONAL_SCOPE)
+             .select_related("processor_version__processor"))
+    if rule_name:
+        rule = rules.filter(name=rule_name).first()
         if rule is None:
-            errors["rule"] = f"unknown production rule {request.rule_name!r}"
+            errors["rule"] = f"unknown production rule {rule_name!r}"
         elif rule.processor_version.processor_id != version.processor_id:
             errors["rule"] = (f"rule {rule.name} runs {rule.processor_version.processor.name}, "
                               f"not {version.processor.name}")
@@ -142,7 +143,7 @@ def _template(request: OrderRequest, version: ProcessorVersion, errors: dict[str
     return None
 
 
-def _parameters(given: Mapping[str, Any], version: ProcessorVersion, errors: dict[str, str]) -> dict[str, str]:
+def parameters_check(given: Mapping[str, Any], version: ProcessorVersion, errors: dict[str, str]) -> dict[str, str]:
     if not isinstance(given, Mapping):
         errors["parameters"] = "an object of parameter name → value"
         return {}
