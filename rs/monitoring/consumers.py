@@ -12,6 +12,7 @@ import logging
 from django.db import transaction
 
 from rs.catalog import selectors as catalog_selectors
+from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.catalog.events import event_consumer
 from rs.catalog.models import CatalogEvent
 from rs.errors import NotFound
@@ -27,6 +28,8 @@ def metrics_count(event: CatalogEvent) -> None:
     family = str(event.payload.get("family", "")) or "unknown"
     logger.debug("counting %s event %s of product %s (%s)", event.kind, event.pk, event.product_id, family)
     if event.kind == "created":
+        if event.payload.get("scope", OPERATIONAL_SCOPE) != OPERATIONAL_SCOPE:
+            return  # a validation campaign's output: reported by its campaign, not counted as production
         try:
             size = catalog_selectors.product_get(product_id=event.product_id).content_length
         except NotFound:  # removed before the delivery ran: counted, its size unknown

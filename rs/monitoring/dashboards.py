@@ -111,7 +111,7 @@ def storage_per_family() -> Panel:
 
 def failed_jobs_per_hour(*, start: datetime, end: datetime) -> Panel:
     rows = (
-        production_selectors.jobs().filter(state=JobState.FAILED, state_changed_at__gte=start,
+        production_selectors.operational_jobs().filter(state=JobState.FAILED, state_changed_at__gte=start,
                                            state_changed_at__lt=end)
         .annotate(hour=TruncHour("state_changed_at")).order_by().values("hour").annotate(count=Count("id"))
     )

@@ -1,4 +1,7 @@
-"""Production jobs as monitoring sees them, read through rs.production's selectors."""
+"""Production jobs as monitoring sees them, read through rs.production's selectors.
+
+Outcomes, backlog and missing outputs count operational production only; the job gauges of /metrics count every
+job, validation campaigns' included, since those run on the same workers."""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ def jobs_by_state_and_processor() -> dict[tuple[str, str], int]:
 def job_outcomes_by_processor(*, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
     """Jobs that ended (succeeded or failed) in [start, end), counted per processor and outcome."""
     rows = (
-        production_selectors.jobs()
+        production_selectors.operational_jobs()
         .filter(state__in=[JobState.SUCCEEDED, JobState.FAILED], state_changed_at__gte=start,
                 state_changed_at__lt=end)
         .order_by()
@@ -42,7 +45,7 @@ def job_outcomes_by_processor(*, start: datetime, end: datetime) -> dict[str, di
 def jobs_backlog() -> dict[str, int]:
     """Jobs not finished now, by state."""
     rows = (
-        production_selectors.jobs().exclude(state__in=TERMINAL_STATES).order_by()
+        production_selectors.operational_jobs().exclude(state__in=TERMINAL_STATES).order_by()
         .values("state").annotate(count=Count("id"))
     )
     return {row["state"]: row["count"] for row in rows}

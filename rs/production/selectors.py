@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
+from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.errors import NotFound
 from rs.production.choices import Grouping, InputStatus, JobState
 from rs.production.joborder import joborder_render
@@ -71,6 +72,12 @@ def jobs(*, state: str | None = None, rule: str | None = None, processor: str | 
     if processor:
         qs = qs.filter(processor_version__processor__name=processor)
     return qs
+
+
+def operational_jobs() -> QuerySet[Job]:
+    """Jobs of operational production: what KPIs and dashboards count (validation campaigns' jobs run in a scope
+    of their own and are reported by the campaign)."""
+    return jobs().filter(rule__output_scope=OPERATIONAL_SCOPE)
 
 
 def job_get(*, job_id: int) -> Job:
@@ -186,7 +193,8 @@ def missing_outputs_between(*, start: datetime, end: datetime) -> list[dict[str,
     """Outputs that failed jobs should have made, recorded in [start, end), summed per product type and the job's
     mission, timeliness and acquisition mode (an index range on the recording time)."""
     return list(
-        JobMissingOutput.objects.filter(recorded_at__gte=start, recorded_at__lt=end).order_by()
+        JobMissingOutput.objects.filter(recorded_at__gte=start, recorded_at__lt=end,
+                                        job__rule__output_scope=OPERATIONAL_SCOPE).order_by()
         .values("product_type", "job__mission", "job__timeliness", "job__acquisition_mode")
         .annotate(count=Sum("expected_count"))
     )

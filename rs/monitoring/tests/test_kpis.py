@@ -106,6 +106,28 @@ def test_outputs_recorded_missing_by_failed_jobs_count_against_completeness():
     assert kpis.completeness(0) == 1 / 2
 
 
+def test_outputs_missing_from_a_validation_campaigns_failed_job_do_not_count():
+    from rs.monitoring.tests.production_jobs import job_finish, ready_jobs
+    from rs.production.choices import JobState
+    from rs.production.execution.claims import missing_outputs_record
+    from rs.production.models import Job
+    from rs.production.tests import builders
+
+    (job,) = ready_jobs(1)
+    campaign_rule = builders.rule(job.processor_version, name="campaign-run", enabled=False,
+                                  output_scope="campaign-7-v2-r1")
+    Job.objects.filter(pk=job.pk).update(rule=campaign_rule)
+    job.refresh_from_db()
+    job_finish(job, JobState.FAILED)
+    assert missing_outputs_record(job) == 1
+    product_published_after(HOUR)
+    now = timezone.now()
+
+    (kpis,) = kpis_by_pi_type(start=now - HOUR, end=now + HOUR, pi_type="S1-L12-NRT")
+
+    assert (kpis.generated, kpis.estimated_missing) == (1, 0)
+
+
 def test_a_pi_type_whose_every_job_failed_is_reported_with_nothing_made():
     from rs.monitoring.tests.production_jobs import job_finish, ready_jobs
     from rs.production.choices import JobState
