@@ -21,13 +21,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_ingestion import ROOT, small_products  # noqa: E402 (sets up Django)
-from django.db import connection  # noqa: E402
+from bench_ingestion import ROOT, small_products  # sets Django up
+from django.db import connection
 
-from rs.catalog.storage import object_store  # noqa: E402
-from rs.ingestion import services  # noqa: E402
-from rs.ingestion.choices import EntryState  # noqa: E402
-from rs.ingestion.models import InboxEntry  # noqa: E402
+from rs.catalog.storage import object_store
+from rs.ingestion import services
+from rs.ingestion.choices import EntryState
+from rs.ingestion.models import InboxEntry
 
 
 def main() -> None:

@@ -63,7 +63,9 @@ def batch_ingest(*, entries: list[InboxEntry], inbox: Inbox, source: Source) -> 
     if started:
         names = [i.name for i, _ in (identified[e.pk] for e in started) if i is not None]
         existing = catalog_selectors.products_by_names(names=names)
-        with heartbeat(token=started[0].claim_token), ExitStack() as stack:  # type: ignore[arg-type]
+        token = started[0].claim_token  # a batch shares its claim
+        assert token is not None
+        with heartbeat(token=token), ExitStack() as stack:
             outcomes = _prepare_all(started, inbox, source, identified, existing, stack)
             for entry, outcome in outcomes:
                 if isinstance(outcome, Settled):

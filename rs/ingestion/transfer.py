@@ -79,6 +79,11 @@ class Prepared:
     registration: catalog_services.ProductRegistration
     listed_chunks: list[str]
 
+    @property
+    def product_id(self) -> uuid.UUID:
+        assert self.entry.product_id is not None  # set by entry_prepare
+        return self.entry.product_id
+
 
 def entry_prepare(*, entry: InboxEntry, inbox: Inbox, source: Source, identification: Identification | None,
                   unrecognised: BadInput | None, existing: Product | None, stack: ExitStack) -> Prepared | Settled:
@@ -161,12 +166,11 @@ def _prepare(entry: InboxEntry, inbox: Inbox, local: LocalItem, identification: 
 def session_files_add(prepared: list[Prepared]) -> None:
     """Session bookkeeping of the session files among `prepared`, in the registration transaction; in a fixed
     session order, so two batches locking the same sessions cannot deadlock."""
-    files = [p for p in prepared if p.identification.session is not None]
-    files.sort(key=lambda p: (p.identification.session.satellite, p.identification.session.session_id,  # type: ignore[union-attr]
-                              p.identification.name))
-    for item in files:
+    files = [(p.identification.session, p) for p in prepared if p.identification.session is not None]
+    files.sort(key=lambda pair: (pair[0].satellite, pair[0].session_id, pair[1].identification.name))
+    for _, item in files:
         channels = item.entry.remote.get("channels")
-        session_file_add(identification=item.identification, product_id=item.registration.product_id,  # type: ignore[arg-type]
+        session_file_add(identification=item.identification, product_id=item.product_id,
                          listed=item.listed_chunks, channels=channels if isinstance(channels, int) else None)
 
 
@@ -178,7 +182,7 @@ def entry_register(prepared: Prepared) -> str:
             with transaction.atomic():
                 catalog_services.products_register(registrations=[registration])
                 session_files_add([prepared])
-                if not entry_finish(entry, state=EntryState.INGESTED, product_id=registration.product_id):
+                if not entry_finish(entry, state=EntryState.INGESTED, product_id=prepared.product_id):
                     raise ClaimLost
         except catalog_services.ProductAlreadyExists:
             # Registered meanwhile by someone else than an ingestion entry (those exclude each other by name).
