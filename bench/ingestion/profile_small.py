@@ -25,7 +25,7 @@ from bench_ingestion import ROOT, small_products  # sets Django up
 from django.db import connection
 
 from rs.catalog.storage import object_store
-from rs.ingestion import services
+from rs.ingestion import batching, services
 from rs.ingestion.choices import EntryState
 from rs.ingestion.models import InboxEntry
 
@@ -34,7 +34,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--no-profile", action="store_true", help="time and count only (no profiler overhead)")
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime …")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="upload threads of a batch (1: everything in this thread, as the profiler sees it)")
     options = parser.parse_args()
+    if options.threads is not None:
+        batching.UPLOAD_THREADS = options.threads
     folder = Path(tempfile.mkdtemp(prefix="profile-inbox-", dir=ROOT / "var"))
     try:
         small_products(folder, options.products)
@@ -56,7 +62,8 @@ def main() -> None:
         profile = cProfile.Profile()
         cpu, wall = time.process_time(), time.monotonic()
         with connection.execute_wrapper(count_query):
-            profile.enable()
+            if not options.no_profile:
+                profile.enable()
             services.inbox_drain(inbox_id=inbox.pk)
             profile.disable()
         cpu, wall = time.process_time() - cpu, time.monotonic() - wall
@@ -68,7 +75,8 @@ def main() -> None:
               f"({', '.join(f'{k} {v / per:.2f}' for k, v in queries.most_common())})")
         print(f"S3 requests per product: {sum(requests.values()) / per:.2f} "
               f"({', '.join(f'{k} {v / per:.2f}' for k, v in requests.most_common())})")
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(options.top)
+        if not options.no_profile:
+            pstats.Stats(profile).sort_stats(options.sort).print_stats(options.top)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -105,8 +105,8 @@ def _prepare_all(entries: list[InboxEntry], inbox: Inbox, source: Source, identi
                              existing=existing.get(identification.name) if identification else None)
 
     stacks = [stack.enter_context(ExitStack()) for _ in entries]  # each item stays readable until the batch ends
-    if len(entries) == 1:
-        return [(entries[0], prepare(entries[0], stacks[0]))]
+    if len(entries) == 1 or UPLOAD_THREADS <= 1:
+        return [(entry, prepare(entry, entry_stack)) for entry, entry_stack in zip(entries, stacks, strict=True)]
 
     def in_thread(entry: InboxEntry, entry_stack: ExitStack) -> Prepared | Settled:
         try:
