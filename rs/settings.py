@@ -344,6 +344,7 @@ RS_EVENT_RETENTION_DAYS = _env_int("RS_EVENT_RETENTION_DAYS", 7, minimum=0)
 
 RS_INGESTION_MAX_ATTEMPTS = _env_int("RS_INGESTION_MAX_ATTEMPTS", 6, minimum=1)  # then the entry fails for good
 RS_INGESTION_PARALLEL_DRAINS = _env_int("RS_INGESTION_PARALLEL_DRAINS", 4, minimum=1)  # transfer tasks per inbox
+RS_INGESTION_UPLOAD_THREADS = _env_int("RS_INGESTION_UPLOAD_THREADS", 4, minimum=1)  # stores a batch at once
 # Remote products (S3, OData, CADIP) are staged here once: reading a zipped manifest needs random access.
 RS_INGESTION_STAGING_DIR = Path(env.str("RS_INGESTION_STAGING_DIR", default=str(VAR_DIR / "ingestion-staging")))
 

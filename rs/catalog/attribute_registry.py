@@ -43,6 +43,9 @@ ATTRIBUTE_TYPES: dict[str, AttributeType] = {
     # Sentinel-2
     "cloudCover": D, "tileId": S, "datastripId": S, "productGroupId": S, "granuleIdentifier": S,
     "illuminationZenithAngle": D, "qualityStatus": S, "qualityInfo": S, "spatialResolution": I,
+    # Sentinel-3 product unit (instance id of the name, productUnit of the manifest) and position in the dump
+    "productUnitType": S, "productUnitDuration": I, "alongTrackCoordinate": I, "granuleNumber": I,
+    "granulePosition": S, "dumpStart": T,
     # Sentinel-3 surface covers (percent)
     "brightCover": D, "salineWaterCover": D, "coastalCover": D, "freshInlandWaterCover": D, "tidalRegionCover": D,
     "landCover": D, "snowOrIceCover": D, "closedSeaCover": D, "continentalIceCover": D, "openOceanCover": D,
@@ -66,8 +69,10 @@ _S1_L0_QUALITY = ["qualityDataObjectID", "qualityNumOfElement", "qualityNumOfMis
 _S1_L1 = [*_S1_L0, "productComposition", "segmentStartTime", "processingBaseline", "productGeneration"]
 _S2 = [*_COMMON, "instrumentShortName", "operationalMode", "orbitNumber", "relativeOrbitNumber",
        "productGroupId", "qualityStatus", "qualityInfo", "coordinates", "processingLevel", "processingBaseline"]
+_S3_DUMP = ["granuleNumber", "granulePosition"]
 _S3 = [*_COMMON, *_ORBIT, "instrumentShortName", "operationalMode", "timeliness", "baselineCollection",
-       "lastOrbitNumber", "lastOrbitDirection", "lastRelativeOrbitNumber", "processingLevel", "coordinates"]
+       "lastOrbitNumber", "lastOrbitDirection", "lastRelativeOrbitNumber", "processingLevel", "coordinates",
+       "productUnitType", "productUnitDuration", "alongTrackCoordinate", *_S3_DUMP, "dumpStart"]
 _S3_SURFACE = ["salineWaterCover", "coastalCover", "freshInlandWaterCover", "tidalRegionCover", "landCover"]
 
 
@@ -110,6 +115,8 @@ PRODUCT_CLASSES: tuple[ProductClass, ...] = (
     _cls("s2sad", "SENTINEL-2", r"^AUX_SADATA", [*_COMMON, "instrumentShortName", "operationalMode", "orbitNumber",
                                                 "lastOrbitNumber", "qualityStatus", "qualityInfo"]),
     _cls("s2aux", "SENTINEL-2", r"^(AUX_|GIP_|DEM_)", _COMMON),
+    # ISIP granules (type ending G): their position in the dump decides S3 granule-window completeness
+    _cls("s3granule", "SENTINEL-3", r"^\w{10}G$", [*_COMMON, "instrumentShortName", *_S3_DUMP]),
     _cls("s3aux", "SENTINEL-3", r"^\w{9}AX$|^AX_", [*_COMMON, "timeliness", "baselineCollection"]),
     _cls("s3l0", "SENTINEL-3", r"^\w{3}0_\w{5}$", _S3),
     _cls("s3olci", "SENTINEL-3", r"^OL_[12]_", [*_S3, *_S3_SURFACE, "brightCover", "cloudCover"]),

@@ -32,6 +32,11 @@ def product_get_by_name(*, name: str, scope: str = OPERATIONAL_SCOPE) -> Product
         raise NotFound(f"no product named {name!r} in {scope}") from None
 
 
+def products_by_names(*, names: Iterable[str], scope: str = OPERATIONAL_SCOPE) -> dict[str, Product]:
+    """The products of a scope among `names`, by name (one query on the unique name index)."""
+    return {p.name: p for p in Product.objects.filter(scope=scope, name__in=list(names))}
+
+
 def products_by_ids(*, ids: Iterable[uuid.UUID]) -> QuerySet[Product]:
     return Product.objects.filter(id__in=list(ids))
 

@@ -280,25 +280,22 @@ def _cloud_cover_of(value: object) -> float | None:
         raise InvalidProduct(f"attribute cloudCover: {value!r} is not a valid Double value") from None
 
 
-@transaction.atomic
-def product_register(
+def _product_build(
     *,
     name: str,
     metadata: ProductMetadata,
     content_length: int,
-    storage_key: str = "",
-    checksums: Checksums | None = None,
-    origin_date: datetime | None = None,
-    scope: str = OPERATIONAL_SCOPE,
-    production_type: str = ProductionType.SYSTEMATIC,
-    content_type: str = "application/octet-stream",
-    inputs: Sequence[uuid.UUID] = (),
-    job_id: int | None = None,
-    publish: bool = False,
-    product_id: uuid.UUID | None = None,
-    trace_id: uuid.UUID | None = None,
+    storage_key: str,
+    checksums: Checksums | None,
+    origin_date: datetime | None,
+    scope: str,
+    production_type: str,
+    content_type: str,
+    job_id: int | None,
+    publish: bool,
+    product_id: uuid.UUID | None,
 ) -> Product:
-    """Create the catalogue entry of a stored (or metadata-only) product and emit `created` (and `published`)."""
+    """The unsaved, validated row of a new product (InvalidProduct when it cannot be catalogued)."""
     _check_name(name)
     if content_length < 0:
         raise InvalidProduct("content length cannot be negative")
@@ -344,6 +341,34 @@ def product_register(
     if publish:
         product.eviction_date = eviction_date_of(product)
     product.full_clean(exclude=["footprint", "inputs"], validate_unique=False, validate_constraints=False)
+    return product
+
+
+@transaction.atomic
+def product_register(
+    *,
+    name: str,
+    metadata: ProductMetadata,
+    content_length: int,
+    storage_key: str = "",
+    checksums: Checksums | None = None,
+    origin_date: datetime | None = None,
+    scope: str = OPERATIONAL_SCOPE,
+    production_type: str = ProductionType.SYSTEMATIC,
+    content_type: str = "application/octet-stream",
+    inputs: Sequence[uuid.UUID] = (),
+    job_id: int | None = None,
+    publish: bool = False,
+    product_id: uuid.UUID | None = None,
+    trace_id: uuid.UUID | None = None,
+) -> Product:
+    """Create the catalogue entry of a stored (or metadata-only) product and emit `created` (and `published`)."""
+    product = _product_build(
+        name=name, metadata=metadata, content_length=content_length, storage_key=storage_key, checksums=checksums,
+        origin_date=origin_date, scope=scope, production_type=production_type, content_type=content_type,
+        job_id=job_id, publish=publish, product_id=product_id,
+    )
+    attributes = _attributes_with_product_type(metadata.attributes, metadata.product_type)
     try:
         with transaction.atomic():  # savepoint: a duplicate leaves the caller's transaction usable
             product.save(force_insert=True)
@@ -363,6 +388,87 @@ def product_register(
     if publish:
         event_emit(kind=EventKind.PUBLISHED, product_id=product.id, trace_id=trace, payload=_event_payload(product))
     return product
+
+
+@dataclass(frozen=True)
+class NewAsset:
+    """An asset stored with a product and catalogued in the same transaction (a quicklook)."""
+
+    name: str
+    storage_key: str
+    content_type: str
+    content_length: int
+    md5: str = ""
+    type: str = AssetType.QUICKLOOK
+
+
+@dataclass(frozen=True)
+class ProductRegistration:
+    """One stored product of a batch registration (see `products_register`)."""
+
+    name: str
+    metadata: ProductMetadata
+    content_length: int
+    storage_key: str
+    checksums: Checksums | None = None
+    origin_date: datetime | None = None
+    publish: bool = False
+    product_id: uuid.UUID | None = None
+    assets: Sequence[NewAsset] = ()
+
+
+@transaction.atomic
+def products_register(*, registrations: Sequence[ProductRegistration]) -> list[Product]:
+    """Catalogue a batch of stored operational products with their assets: one bulk insert per table and one
+    `created` (and `published`) event per product, their deliveries sent per consumer and chunk on commit.
+
+    All or nothing: InvalidProduct for a product that cannot be catalogued, ProductAlreadyExists when a name is
+    taken; the caller then registers the products one by one to tell them apart. Assets are part of the
+    registration, so they emit no `modified` event of their own.
+    """
+    products = []
+    attributes: list[ProductAttribute] = []
+    for item in registrations:
+        try:
+            product = _product_build(
+                name=item.name, metadata=item.metadata, content_length=item.content_length,
+                storage_key=item.storage_key, checksums=item.checksums, origin_date=item.origin_date,
+                scope=OPERATIONAL_SCOPE, production_type=ProductionType.SYSTEMATIC,
+                content_type="application/octet-stream", job_id=None, publish=item.publish,
+                product_id=item.product_id,
+            )
+            attributes += _attribute_rows(
+                product, _attributes_with_product_type(item.metadata.attributes, item.metadata.product_type))
+        except InvalidProduct as exc:
+            raise InvalidProduct(f"{item.name}: {exc}") from None
+        for asset in item.assets:
+            _check_name(asset.name)
+        products.append(product)
+    if not products:
+        return []
+    try:
+        with transaction.atomic():  # savepoint: a duplicate leaves the caller's transaction usable
+            Product.objects.bulk_create(products)
+    except IntegrityError:
+        taken = list(Product.objects.filter(scope=OPERATIONAL_SCOPE, name__in=[p.name for p in products])
+                     .values_list("name", flat=True))
+        if taken:
+            raise ProductAlreadyExists(f"already in the catalog: {', '.join(sorted(taken))}") from None
+        raise
+    ProductAttribute.objects.bulk_create(attributes)
+    ProductAsset.objects.bulk_create([
+        ProductAsset(product=product, type=a.type, name=a.name, storage_key=a.storage_key,
+                     content_type=a.content_type, content_length=a.content_length, md5=a.md5)
+        for product, item in zip(products, registrations, strict=True) for a in item.assets
+    ])
+    events = []
+    for product, item in zip(products, registrations, strict=True):
+        trace = uuid.uuid4()
+        events.append((EventKind.CREATED, product.id, trace, _event_payload(product)))
+        if item.publish:
+            events.append((EventKind.PUBLISHED, product.id, trace, _event_payload(product)))
+    _events_emit_batch(events)
+    return products
 
 
 def _event_payload(product: Product) -> dict[str, object]:
@@ -570,24 +676,38 @@ def hold_release(*, hold_id: int) -> None:
 
 def _events_emit_many(*, kind: str, payloads: Mapping[uuid.UUID, Mapping[str, object]]) -> None:
     """One event per product with a few bulk inserts (batch eviction emits thousands at a time)."""
-    if not payloads:
+    _events_emit_batch([(kind, pid, uuid.uuid4(), payload) for pid, payload in payloads.items()])
+
+
+def _events_emit_batch(events: Sequence[tuple[str, uuid.UUID, uuid.UUID, Mapping[str, object]]]) -> None:
+    """Outbox events (kind, product, trace, payload) written with a few bulk inserts; their deliveries are sent on
+    commit as one message per consumer and chunk, not per event: publishing thousands of messages one by one costs
+    more than the batch itself."""
+    if not events:
         return
-    consumers = consumers_for(kind)
+    consumers = {kind: consumers_for(kind) for kind in {kind for kind, *_ in events}}
     now = timezone.now()
-    events = CatalogEvent.objects.bulk_create([
-        CatalogEvent(kind=kind, product_id=pid, trace_id=uuid.uuid4(), payload=dict(payload),
-                     dispatched_at=None if consumers else now)
-        for pid, payload in payloads.items()
+    rows = CatalogEvent.objects.bulk_create([
+        CatalogEvent(kind=kind, product_id=pid, trace_id=trace, payload=dict(payload),
+                     dispatched_at=None if consumers[kind] else now)
+        for kind, pid, trace, payload in events
     ])
-    if not consumers:
-        return
     EventDelivery.objects.bulk_create(
-        [EventDelivery(event=e, consumer=c.name) for e in events for c in consumers], batch_size=2000
+        [EventDelivery(event=e, consumer=c.name) for e in rows for c in consumers[e.kind]], batch_size=2000
     )
-    ids = [e.pk for e in events]
-    # One message per consumer and chunk, not per event: publishing thousands of messages one by one costs more
-    # than the eviction itself.
-    transaction.on_commit(lambda: _deliveries_enqueue_many(ids, consumers))
+    by_consumer: dict[str, list[int]] = {}
+    for event in rows:
+        for consumer in consumers[event.kind]:
+            by_consumer.setdefault(consumer.name, []).append(event.pk)
+    if by_consumer:
+        transaction.on_commit(lambda: _deliveries_enqueue_by_consumer(by_consumer))
+
+
+def _deliveries_enqueue_by_consumer(event_ids: Mapping[str, Sequence[int]]) -> None:
+    for name, ids in event_ids.items():
+        consumer = consumer_get(name)
+        if consumer is not None:
+            _deliveries_enqueue_many(ids, [consumer])
 
 
 def products_evict(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCause.OBSOLETE) -> int:

@@ -4,11 +4,14 @@ its claim (reaped while stalled) can never overwrite the work of the worker that
 
 from __future__ import annotations
 
+import operator
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
+from functools import reduce
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from rs.ingestion.choices import EntryState
@@ -74,6 +77,50 @@ def entry_start(entry: InboxEntry, *, product_name: str) -> None:
         raise NameBusy from None
     if not updated:
         raise ClaimLost
+
+
+def entries_start(starts: Sequence[tuple[InboxEntry, str]]) -> bool:
+    """`entry_start` for a whole batch in one statement; False (and no change) when one of the entries cannot start
+    (its claim lost, or its product busy): the caller then starts them one by one to tell which."""
+    if not starts:
+        return True
+    try:
+        with transaction.atomic():
+            updated = InboxEntry.objects.filter(_held_all([e for e, _ in starts])).update(
+                product_name=Case(*(When(pk=e.pk, then=Value(name)) for e, name in starts),
+                                  output_field=models.CharField()),
+                heartbeat_at=timezone.now(),
+            )
+            if updated != len(starts):
+                raise _Unchanged
+    except (IntegrityError, _Unchanged):
+        return False
+    return True
+
+
+class _Unchanged(Exception):
+    """Rolls a batch statement back."""
+
+
+def entries_finish_ingested(entries: Sequence[InboxEntry]) -> int:
+    """Mark claimed entries ingested with their planned product ids (run in the registration transaction); returns
+    how many were still ours."""
+    if not entries:
+        return 0
+    return InboxEntry.objects.filter(_held_all(entries)).update(
+        state=EntryState.INGESTED, reason="", quarantine_key="", claim_token=None, finished_at=timezone.now(),
+        next_attempt_at=None, product_id=Case(*(When(pk=e.pk, then=Value(e.product_id)) for e in entries),
+                        output_field=models.UUIDField()),
+    )
+
+
+def _held_all(entries: Sequence[InboxEntry]) -> Q:
+    """Held by their claims: one condition per claim token (a batch shares one)."""
+    by_token: dict[uuid.UUID | None, list[int]] = {}
+    for entry in entries:
+        by_token.setdefault(entry.claim_token, []).append(entry.pk)
+    return reduce(operator.or_, (Q(pk__in=ids, claim_token=token, state=EntryState.TRANSFERRING)
+                                 for token, ids in by_token.items()))
 
 
 def _held(entry: InboxEntry) -> Q:

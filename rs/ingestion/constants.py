@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 
-# One claim takes this many entries in one query: fewer round trips for thousands of small products, while a batch
-# of large products is still spread over several workers because each worker claims again when it is done.
-CLAIM_BATCH = 16
+# One claim takes this many entries in one query, and they are catalogued in one transaction: fewer round trips and
+# commits for thousands of small products, while large products are still spread over several workers (a claim
+# stops at CLAIM_BYTES, and each worker claims again when it is done).
+CLAIM_BATCH = 32
+
+# Threads of a drain that fetch, extract and store the entries of a batch at once: small products spend most of their
+# time waiting for the store and the source, not computing.
+UPLOAD_THREADS: int = getattr(settings, "RS_INGESTION_UPLOAD_THREADS", 4)
 
 # A drain task stops claiming after this long and hands over to a fresh task, so one busy inbox cannot hold a
 # worker for hours and a worker restart loses at most one batch.

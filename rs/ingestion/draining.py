@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rs.ingestion.batching import batch_ingest
 from rs.ingestion.claims import entries_claim
 from rs.ingestion.constants import DRAIN_BUDGET_S
 from rs.ingestion.models import Inbox, InboxEntry
 from rs.ingestion.sources import source_for
-from rs.ingestion.transfer import entry_ingest
 
 EntryCallback = Callable[[InboxEntry, str], None]
 
@@ -33,8 +33,7 @@ def inbox_drain(*, inbox_id: int, budget_s: float = DRAIN_BUDGET_S,
         if not batch:
             summary.exhausted = True
             break
-        for entry in batch:
-            state = entry_ingest(entry=entry, inbox=inbox, source=source)
+        for entry, state in batch_ingest(entries=batch, inbox=inbox, source=source):
             summary.states[state] += 1
             if on_entry is not None:
                 on_entry(entry, state)

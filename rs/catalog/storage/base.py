@@ -21,6 +21,8 @@ READ_CHUNK_BYTES = 1024 * 1024
 Source: TypeAlias = BinaryIO | Iterable[bytes] | bytes
 
 _MD5_HEX = re.compile(r"[0-9a-f]{32}")
+# Streams from this size are hashed with BLAKE3 on several threads (1 MiB: the size of one read).
+BLAKE3_THREADS_FROM = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +105,20 @@ class StreamDigest:
         self.expected_md5 = expected_md5.lower() if expected_md5 is not None else None
         self.size = 0
         self._md5 = hashlib.md5(usedforsecurity=False)
-        self._blake3 = blake3(max_threads=blake3.AUTO)
+        self._blake3: blake3 | None = None  # chosen at the first chunk, by the size of the stream
+
+    def _blake3_for(self, first_chunk: bytes) -> blake3:
+        """BLAKE3 on several threads for large streams only: below a few hundred KiB, waking the threads costs more
+        than hashing (and, on a busy machine, far more: the threads wait for a core)."""
+        size = self.expected_size if self.expected_size is not None else len(first_chunk)
+        return blake3(max_threads=blake3.AUTO if size >= BLAKE3_THREADS_FROM else 1)
 
     def feed(self, stream: Source) -> Iterator[bytes]:
         for chunk in _source_chunks(stream):
             if not chunk:
                 continue
+            if self._blake3 is None:
+                self._blake3 = self._blake3_for(chunk)
             self._md5.update(chunk)
             self._blake3.update(chunk)
             self.size += len(chunk)
@@ -138,7 +148,7 @@ class StreamDigest:
             key=self.key,
             size=self.size,
             md5=self._md5.hexdigest(),
-            blake3=self._blake3.hexdigest(),
+            blake3=(self._blake3 or blake3()).hexdigest(),
             stored_at=datetime.now(UTC),
         )
 

@@ -52,6 +52,35 @@ def _orbits(doc: XmlDocument, identification: Identification, out: Extracted) ->
     )
 
 
+def _product_unit(doc: XmlDocument, identification: Identification, out: Extracted) -> None:
+    """What the instance id of the name tells (stripe or frame duration, frame along-track coordinate), the name
+    first (the manifest of test data carries placeholders), and the granule's position in its dump."""
+    src = doc.source
+    instance = s3_instance(identification.fields["instance"])
+    out.set(
+        productUnitType=doc.text("//productUnit/type"),
+        productUnitDuration=first(_name_number(instance, "duration"),
+                                  parse_int(doc.text("//productUnit/duration"), what="duration", source=src)),
+        alongTrackCoordinate=first(_name_number(instance, "frame"),
+                                   parse_int(doc.text("//productUnit/alongtrackCoordinate"),
+                                             what="alongtrackCoordinate", source=src)),
+        dumpStart=parse_time(doc.text("//dumpInformation/dumpStart"), what="dumpStart", source=src),
+    )
+    _granule(out, number=doc.text("//dumpInformation/granuleNumber"),
+             position=doc.text("//dumpInformation/granulePosition"), source=src)
+
+
+def _name_number(instance: dict[str, str], field: str) -> int | None:
+    value = instance.get(field, "")
+    return int(value) if value.isdigit() else None  # a stripe's frame is '____'
+
+
+def _granule(out: Extracted, *, number: str | None, position: str | None, source: str) -> None:
+    """granuleNumber and granulePosition (FIRST, MIDDLE, LAST; production reads FIRST and LAST as the dump's ends)."""
+    out.set(granuleNumber=parse_int(number, what="granuleNumber", source=source),
+            granulePosition=position.upper() if position else None)
+
+
 def _common(doc: XmlDocument | None, identification: Identification, out: Extracted) -> None:
     fields = identification.fields
     provenance = processing_provenance(doc) if doc is not None else Provenance()
@@ -101,6 +130,7 @@ def extract_s3_product(identification: Identification, reader: ProductReader) ->
     _common(doc, identification, out)
     out.set(operationalMode=out.mode or None)
     _orbits(doc, identification, out)
+    _product_unit(doc, identification, out)
     _covers(doc, out)
     positions = doc.text("//frameSet/footPrint/posList")
     if positions is not None:
@@ -126,6 +156,8 @@ def extract_s3_granule(identification: Identification, reader: ProductReader) ->
         what="sensing stop", product=name)
     out.generation = identification.generation
     _common(None, identification, out)
+    _granule(out, number=doc.text("//specificParameters/feature[@key='granuleNumber']"),
+             position=doc.text("//specificParameters/feature[@key='granulePosition']"), source=src)
     return out
 
 

@@ -43,6 +43,10 @@ def test_the_olci_sample_takes_the_name_over_its_placeholders() -> None:
         "operationalMode": "FR", "orbitNumber": 9895, "relativeOrbitNumber": 2, "cycleNumber": 1,
         "coordinates": "-14.937040 -75.312935 -11.387472 -75.312935 -11.387472 -14.312935 -14.387472 -14.312935 "
                        "-14.937040 -75.312935",
+        # the name's instance id holds placeholders (DDDD, FFFF): the manifest's productUnit gives them
+        "productUnitType": "FRAME", "productUnitDuration": 1, "alongTrackCoordinate": 1,
+        # dumpInformation: the first granule of its dump (S3 granule completeness reads FIRST and LAST)
+        "granuleNumber": 1, "granulePosition": "FIRST", "dumpStart": utc("2004-07-03T00:28:17.706"),
     }
 
 
@@ -70,6 +74,9 @@ def test_an_slstr_product_reads_the_1_km_covers_first(tmp_path: Path) -> None:
         "orbitNumber": 4932, "orbitDirection": "descending", "lastOrbitNumber": 4933, "lastOrbitDirection": "ascending",
         "relativeOrbitNumber": 48, "lastRelativeOrbitNumber": 49, "cycleNumber": 21,
         "processingCenter": "Land Surface Processing Centre", "processorName": "PUG", "instrumentShortName": "SLSTR"}
+    # a frame: duration 179 s and along-track coordinate 0 from the instance id of the name (0179_021_048_0000)
+    assert {k: metadata.attributes.get(k) for k in ("productUnitDuration", "alongTrackCoordinate")} == {
+        "productUnitDuration": 179, "alongTrackCoordinate": 0}
 
 
 def test_a_sral_product_reads_its_surface_percentages(tmp_path: Path) -> None:
@@ -84,6 +91,9 @@ def test_a_sral_product_reads_its_surface_percentages(tmp_path: Path) -> None:
     assert (metadata.family, metadata.footprint) == ("S3_L2_NRT", None)
     assert {k: v for k, v in metadata.attributes.items() if k.endswith("Cover")} == {
         "landCover": 20.0, "closedSeaCover": 1.5, "continentalIceCover": 3.0, "openOceanCover": 75.5}
+    # a stripe (0540_053_279_____): its duration, no along-track coordinate, no dump information in this manifest
+    assert metadata.attributes["productUnitDuration"] == 540
+    assert not {"alongTrackCoordinate", "granuleNumber", "granulePosition", "dumpStart"} & set(metadata.attributes)
 
 
 def test_an_s3_aux_takes_its_validity_from_general_product_information(tmp_path: Path) -> None:
@@ -113,5 +123,8 @@ def test_an_isip_granule_reads_its_information_file(tmp_path: Path) -> None:
         "S3_GRANULES", "L0", "SL_0_SLT__G", utc("2015-04-24T16:05:30"))
     assert (metadata.content_start, metadata.content_end) == (utc("2004-07-02T23:59:15.25"),
                                                               utc("2004-07-03T00:04:15.75"))
-    assert {k: metadata.attributes.get(k) for k in ("instrumentShortName", "processingCenter", "processingDate")} == {
-        "instrumentShortName": "SLSTR", "processingCenter": "WER", "processingDate": utc("2015-04-24T16:05:30")}
+    assert metadata.attributes == {
+        "origin": "ESA", "authority": "ESA", "platformShortName": "SENTINEL-3", "platformSerialIdentifier": "A",
+        "productType": "SL_0_SLT__G", "instrumentShortName": "SLSTR", "processingCenter": "WER",
+        "processingDate": utc("2015-04-24T16:05:30"), "beginningDateTime": utc("2004-07-02T23:59:15.25"),
+        "endingDateTime": utc("2004-07-03T00:04:15.75"), "granuleNumber": 3, "granulePosition": "MIDDLE"}
