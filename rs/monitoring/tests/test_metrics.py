@@ -42,7 +42,7 @@ def test_ingestion_and_eviction_counters_sum_the_processes_that_delivered_the_ev
     slice_a = factories.product(content_length=100, storage_key="products/S1/L1_SLICE/metrics-a.zip")
     slice_b = factories.product(content_length=250)
     aux = factories.product(content_length=7, family=AUX, product_type="AUX_PP1")
-    campaign_output = factories.product(content_length=999, scope="campaign-7-v1-r1", publish=False)  # not production: not counted
+    campaign_output = factories.product(content_length=999, scope="campaign-7-v1-r1", publish=False)
     catalog_services.product_evict(product_id=slice_a.id, cause=DeletionCause.CORRUPTED)
     # when two processes deliver the events to the metrics consumer, each writing to the multiprocess folder
     _deliver_in_another_process(tmp_path, [_event_id(slice_a, EventKind.CREATED), _event_id(aux, EventKind.CREATED)])
