@@ -297,8 +297,11 @@ def product_register(
     publish: bool = False,
     product_id: uuid.UUID | None = None,
     trace_id: uuid.UUID | None = None,
+    eviction_date: datetime | None = None,
 ) -> Product:
-    """Create the catalogue entry of a stored (or metadata-only) product and emit `created` (and `published`)."""
+    """Create the catalogue entry of a stored (or metadata-only) product and emit `created` (and `published`).
+    A published product's EvictionDate comes from the retention policies; `eviction_date` is for one that is not
+    (a campaign output, evicted by the same eviction run)."""
     _check_name(name)
     if content_length < 0:
         raise InvalidProduct("content length cannot be negative")
@@ -341,8 +344,7 @@ def product_register(
         cloud_cover=_cloud_cover_of(attributes.get("cloudCover")),
         job_id=job_id,
     )
-    if publish:
-        product.eviction_date = eviction_date_of(product)
+    product.eviction_date = eviction_date_of(product) if publish else eviction_date
     product.full_clean(exclude=["footprint", "inputs"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():  # savepoint: a duplicate leaves the caller's transaction usable
@@ -635,6 +637,32 @@ def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> Delet
                     for a in sorted(product.attributes.all(), key=lambda a: a.pk)],
         deletion_date=at, deletion_cause=cause,
     )
+
+
+def scoped_products_remove(*, product_ids: Sequence[uuid.UUID]) -> int:
+    """Remove products of a scope other than the operational one entirely (objects, assets, entries), e.g. a
+    deleted campaign's outputs, and emit `deleted`. They were never public: no DeletedProduct record is kept (one
+    their eviction left goes too). Objects go first, so a crash before the commit leaves entries whose objects are
+    gone, which the next call removes (deleting a missing object is a no-op). Returns how many were removed."""
+    candidates = list(Product.objects.filter(id__in=list(product_ids)).only("id", "scope", "storage_key"))
+    operational = [str(p.id) for p in candidates if p.scope == OPERATIONAL_SCOPE]
+    if operational:
+        raise InvalidProduct(f"operational products are evicted or deleted, not removed: {', '.join(operational)}")
+    if not candidates:
+        return 0
+    from rs.catalog.storage import object_store
+
+    ids = [p.id for p in candidates]
+    keys = [p.storage_key for p in candidates if p.storage_key]
+    keys += [k for k in ProductAsset.objects.filter(product_id__in=ids).values_list("storage_key", flat=True) if k]
+    object_store().delete_many(keys)
+    with transaction.atomic():
+        products = list(Product.objects.select_for_update(skip_locked=True).filter(id__in=ids))
+        payloads = {p.id: {**_event_payload(p), "cause": "scope removed"} for p in products}
+        DeletedProduct.objects.filter(id__in=list(payloads)).delete()
+        Product.objects.filter(id__in=list(payloads)).delete()
+        _events_emit_many(kind=EventKind.DELETED, payloads=payloads)
+    return len(payloads)
 
 
 def products_eviction_dates_set(*, dates: Mapping[uuid.UUID, datetime | None]) -> int:
