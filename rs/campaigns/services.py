@@ -24,7 +24,6 @@ from rs.campaigns.constants import (
 from rs.campaigns.errors import InvalidCampaign, InvalidDataset
 from rs.campaigns.models import Campaign, CampaignRun, CampaignVersion, DatasetProduct, ReferenceDataset
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog import services as catalog_services
 from rs.catalog.models import Product
 from rs.catalog.query.errors import QueryError
 from rs.catalog.query.selectors import ProductRef, operational_products_matching
@@ -264,12 +263,8 @@ def campaign_delete(*, campaign_id: int, batch_size: int = 200) -> None:
         raise Conflict(f"campaign {campaign_id} has {unfinished} unfinished job(s): cancel them or wait until they "
                        "finish, then delete it")
     Campaign.objects.filter(pk=campaign_id).update(state=CampaignState.DELETING)
-    runs = list(CampaignRun.objects.filter(campaign_id=campaign_id).order_by("pk").values_list("scope", "rule_id"))
-    for scope, _ in runs:
-        while ids := catalog_selectors.scope_product_ids(scope=scope, limit=batch_size):
-            if not catalog_services.scoped_products_remove(product_ids=ids):  # locked by another deletion
-                raise Conflict(f"campaign {campaign_id} is being deleted by another request; try again later")
-    for _, rule_id in runs:
-        if rule_id is not None:
-            production_services.scoped_rule_delete(rule_id=rule_id, batch_size=batch_size)
+    rule_ids = CampaignRun.objects.filter(campaign_id=campaign_id, rule__isnull=False).order_by("pk").values_list(
+        "rule_id", flat=True)
+    for rule_id in list(rule_ids):  # outputs, jobs, rule: a rule deleted leaves its run's rule empty (SET_NULL)
+        production_services.scoped_rule_delete(rule_id=rule_id, batch_size=batch_size)
     Campaign.objects.filter(pk=campaign_id).delete()  # its versions and runs with it

@@ -36,12 +36,6 @@ def products_by_ids(*, ids: Iterable[uuid.UUID]) -> QuerySet[Product]:
     return Product.objects.filter(id__in=list(ids))
 
 
-def scope_product_ids(*, scope: str, limit: int) -> list[uuid.UUID]:
-    """The first `limit` products of a scope, by name (the (scope, name) unique index): a caller removing a scope
-    takes the next page after removing the previous one."""
-    return list(Product.objects.filter(scope=scope).order_by("name").values_list("id", flat=True)[:limit])
-
-
 def products_published() -> QuerySet[Product]:
     """What PRIP and STAC may show: operational and published."""
     return Product.objects.filter(scope=OPERATIONAL_SCOPE, publication_date__isnull=False)

@@ -641,13 +641,15 @@ def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> Delet
 
 def scoped_products_remove(*, product_ids: Sequence[uuid.UUID]) -> int:
     """Remove products of a scope other than the operational one entirely (objects, assets, entries), e.g. a
-    deleted campaign's outputs, and emit `deleted`. They were never public: no DeletedProduct record is kept (one
-    their eviction left goes too). Objects go first, so a crash before the commit leaves entries whose objects are
-    gone, which the next call removes (deleting a missing object is a no-op). Returns how many were removed."""
+    deleted campaign's outputs, and emit `deleted`. They were never public: no DeletedProduct record is kept (the
+    one their eviction left goes too, even once the metadata purge removed their entries). Objects go first, so a
+    crash before the commit leaves entries whose objects are gone, which the next call removes (deleting a missing
+    object is a no-op). Returns how many entries were removed."""
     candidates = list(Product.objects.filter(id__in=list(product_ids)).only("id", "scope", "storage_key"))
     operational = [str(p.id) for p in candidates if p.scope == OPERATIONAL_SCOPE]
     if operational:
         raise InvalidProduct(f"operational products are evicted or deleted, not removed: {', '.join(operational)}")
+    DeletedProduct.objects.filter(id__in=list(product_ids)).exclude(scope=OPERATIONAL_SCOPE).delete()
     if not candidates:
         return 0
     from rs.catalog.storage import object_store

@@ -380,11 +380,12 @@ def scoped_jobs_create(*, rule_name: str, scope: str, template: ProductionRule, 
 
 
 def scoped_rule_delete(*, rule_id: int, batch_size: int = 200) -> int:
-    """Delete an isolated rule (scoped_jobs_create) with its finished jobs, their history and the objects they left
-    (outputs planned but never registered, archived working directories): a page of jobs per transaction, objects
-    first, so a call interrupted at any point is finished by the next one. The outputs registered in the scope are
-    the catalogue's (rs.catalog.services.scoped_products_remove). Refused while a job is unfinished; a rule already
-    gone is no error. Returns how many jobs were deleted."""
+    """Delete an isolated rule (scoped_jobs_create) with everything it made: its jobs' registered outputs (through
+    the catalogue: objects, entries, records of their eviction), the objects the jobs left (outputs planned but
+    never registered, archived working directories), the jobs with their history, then the rule. A page of jobs at
+    a time, objects first, so a call interrupted at any point is finished by the next one. Refused while a job is
+    unfinished; a rule already gone is no error. Returns how many jobs were deleted."""
+    from rs.catalog import services as catalog_services
     from rs.catalog.storage import object_store
 
     rule = ProductionRule.objects.filter(pk=rule_id).first()
@@ -403,13 +404,20 @@ def scoped_rule_delete(*, rule_id: int, batch_size: int = 200) -> int:
             break
         ids = [pk for pk, _ in page]
         keys = [key for _, key in page if key]
-        for key, extra in JobOutput.objects.filter(job_id__in=ids).values_list("storage_key", "extra_keys"):
+        products = []
+        for key, extra, product_id in JobOutput.objects.filter(job_id__in=ids).values_list(
+                "storage_key", "extra_keys", "product_id"):
             keys += [key, *extra]
+            if product_id is not None:
+                products.append(product_id)
+        catalog_services.scoped_products_remove(product_ids=products)
+        if catalog_selectors.products_by_ids(ids=products).exists():  # locked: another deletion is at work
+            raise Conflict(f"rule {rule.name}: its outputs are being removed by another request; try again")
         object_store().delete_many(k for k in keys if k)
         with transaction.atomic():
             _, by_model = Job.objects.filter(pk__in=ids, state__in=list(TERMINAL_STATES)).delete()
         deleted += by_model.get(Job._meta.label, 0)
-        if by_model.get(Job._meta.label, 0) < len(ids):  # retried meanwhile
+        if Job.objects.filter(pk__in=ids).exists():  # retried meanwhile
             raise Conflict(f"rule {rule.name}: a job was retried while its jobs were being deleted; try again")
     ProductionRule.objects.filter(pk=rule_id).delete()  # its parameters and time windows go with it
     return deleted

@@ -17,7 +17,6 @@ from rs.campaigns import services
 from rs.campaigns.models import Campaign, CampaignRun, JobComparison
 from rs.campaigns.report import campaign_report
 from rs.campaigns.tests.campaign_support import QUEUES, olci_setup, s3_requests_counted, wait_until
-from rs.catalog import services as catalog_services
 from rs.catalog.models import DeletedProduct, Product
 from rs.catalog.storage import object_store
 from rs.lifecycle import services as lifecycle_services
@@ -88,12 +87,19 @@ def test_outputs_are_evicted_after_the_retention_and_a_deleted_campaign_leaves_o
     assert reads == []
     assert {**after, "generated_at": None} == {**report, "generated_at": None}
 
-    # when its deletion was interrupted (the campaign marked deleting, one output already removed) …
+    # and the metadata purge, 91 days after the eviction, removes their entries (the records stay, unlisted)
+    lifecycle_services.metadata_purge(now=timezone.now() + timedelta(days=13 + 91))
+    assert not Product.objects.filter(id__in=[p.id for p in outputs]).exists()
+    assert DeletedProduct.objects.filter(id__in=[p.id for p in outputs]).count() == 4
+
+    # when its deletion was interrupted (the campaign marked deleting, the first run's outputs, jobs and rule gone) …
     scopes = list(CampaignRun.objects.filter(campaign=campaign).order_by("pk").values_list("scope", flat=True))
-    rule_ids = list(CampaignRun.objects.filter(campaign=campaign).values_list("rule_id", flat=True))
+    rule_ids = list(CampaignRun.objects.filter(campaign=campaign).order_by("pk").values_list("rule_id", flat=True))
     job_ids = list(jobs.values_list("pk", flat=True))
     Campaign.objects.filter(pk=campaign.pk).update(state="deleting")
-    assert catalog_services.scoped_products_remove(product_ids=[outputs[0].id]) == 1
+    assert production_services.scoped_rule_delete(rule_id=rule_ids[0]) == 1
+    assert list(CampaignRun.objects.filter(campaign=campaign).order_by("pk").values_list("rule_id", flat=True)) == [
+        None, rule_ids[1]]
     _operator(client)
     # … the campaign says so and has no report any more
     assert client.get(f"/api/v1/campaigns/{campaign.pk}/").json()["state"] == "deleting"
@@ -133,8 +139,18 @@ def test_a_campaign_with_unfinished_jobs_is_not_deleted_and_says_why(tmp_path: P
                          "then delete it")
     campaign.refresh_from_db()
     assert campaign.state == "active" and Job.objects.filter(pk=job.pk).exists()
-    # once its job is cancelled, it is deleted
+    # nor through the admin's action, which says why
+    admin_user = get_user_model().objects.create_superuser("ada", password="pw-ada-12345")
+    client.force_login(admin_user)
+    action = {"action": "delete_campaigns", "_selected_action": [campaign.pk]}
+    page = client.post("/admin/campaigns/campaign/", action, follow=True)
+    assert [str(m) for m in page.context["messages"]] == [
+        f"campaign {campaign.pk}: campaign {campaign.pk} has 1 unfinished job(s): cancel them or wait until they "
+        "finish, then delete it"]
+    # once its job is cancelled, the action deletes it
     production_services.job_cancel(job_id=job.pk)
-    assert client.delete(f"/api/v1/campaigns/{campaign.pk}/").status_code == 204
+    page = client.post("/admin/campaigns/campaign/", action, follow=True)
+    assert [str(m) for m in page.context["messages"]] == [f"campaign {campaign.pk} deleted"]
+    assert not Campaign.objects.filter(pk=campaign.pk).exists()
     assert not Job.objects.filter(pk=job.pk).exists()
     assert Product.objects.filter(pk=olci.l0.pk, online=True).exists()

@@ -227,3 +227,14 @@ def test_a_dataset_with_reference_outputs_is_compared_with_them(celery_worker_fa
     starts = [d for d in report["differences"] if d["path"] and d["path"].endswith("acquisitionPeriod/startTime")]
     assert [(d["expected"], d["actual"]) for d in starts] == [
         (f"{reference.content_start:%Y-%m-%dT%H:%M:%S.%f}Z", f"{olci.l0.content_start:%Y-%m-%dT%H:%M:%S.%f}Z")]
+
+    # and once deleted, its outputs are gone from the catalogue and from storage, the dataset's products stay
+    outputs = list(Product.objects.filter(job_id=job["job_id"]))
+    assert len(outputs) == 2 and all(object_store().exists(p.storage_key) for p in outputs)
+    services.campaign_delete(campaign_id=campaign.pk)
+    assert not Product.objects.filter(id__in=[p.id for p in outputs]).exists()
+    assert not any(object_store().exists(p.storage_key) for p in outputs)
+    assert not Job.objects.filter(pk=job["job_id"]).exists()
+    for kept in (reference, olci.l0):
+        kept.refresh_from_db()
+        assert kept.online and object_store().exists(kept.storage_key)
