@@ -407,6 +407,9 @@ RS_METADATA_PURGE_AFTER_DAYS = _env_int("RS_METADATA_PURGE_AFTER_DAYS", 90, mini
 RS_EVICTION_BATCH_SIZE = _env_int("RS_EVICTION_BATCH_SIZE", 500, minimum=1)
 # Ingestion stores bytes before cataloguing them: a repair deletes only orphan objects older than this.
 RS_STORAGE_CHECK_ORPHAN_GRACE_S = _env_int("RS_STORAGE_CHECK_ORPHAN_GRACE_S", 6 * 3600, minimum=0)
+# A validation campaign's outputs are due for eviction this many days after their registration (they are never
+# published, so no retention policy applies to them); the campaign's stored comparisons outlive them.
+RS_CAMPAIGN_OUTPUT_RETENTION_DAYS = _env_int("RS_CAMPAIGN_OUTPUT_RETENTION_DAYS", 30, minimum=1)
 
 # --- Access (authentication, tokens, rights) ------------------------------------------------------------------------
 

@@ -8,12 +8,13 @@ import json
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from rs.campaigns import selectors, services
+from rs.campaigns.choices import CampaignState
 from rs.campaigns.errors import InvalidCampaign
 from rs.campaigns.models import Campaign, CampaignRun, CampaignVersion, DatasetProduct, ReferenceDataset
 from rs.errors import DomainError
@@ -182,16 +183,29 @@ class CampaignRunInline(admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "dataset", "repetitions", "state", "created_at", "created_by"]
+    list_display = ["id", "name", "dataset", "repetitions", "progress", "created_at", "created_by"]
     search_fields = ["name"]
+    actions = ["delete_campaigns"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return selectors.campaigns()
 
     @admin.display(description="state")
-    def state(self, campaign: Campaign) -> str:
+    def progress(self, campaign: Campaign) -> str:
+        if campaign.state == CampaignState.DELETING:
+            return "being deleted (delete it again to finish)"
         open_jobs, failed = getattr(campaign, "jobs_open", 0), getattr(campaign, "jobs_failed", 0)
         return f"running ({open_jobs} open jobs)" if open_jobs else f"finished ({failed} failed jobs)"
+
+    @admin.action(description="Delete the selected finished campaigns (outputs, rules, jobs)")
+    def delete_campaigns(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        for campaign_id in queryset.values_list("pk", flat=True):
+            try:
+                services.campaign_delete(campaign_id=campaign_id)
+            except DomainError as exc:
+                self.message_user(request, f"campaign {campaign_id}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"campaign {campaign_id} deleted", messages.SUCCESS)
 
     @admin.display(description="report")
     def report(self, campaign: Campaign) -> str:
@@ -209,7 +223,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
             return []
-        return ["name", "dataset", "template_rule", "repetitions", "tolerances", "state", "report", "created_at",
+        return ["name", "dataset", "template_rule", "repetitions", "tolerances", "progress", "report", "created_at",
                 "created_by"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -218,7 +232,7 @@ class CampaignAdmin(admin.ModelAdmin):
         return self.get_readonly_fields(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # its rules and jobs are the record of what ran
+        return False  # deleted only through the action (campaign_delete: outputs, rules and jobs too)
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
         if change:

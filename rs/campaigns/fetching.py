@@ -87,6 +87,7 @@ class StoredProduct:
 class Fetched:
     facts: OutputFacts
     problems: list[str] = field(default_factory=list)
+    lasting: bool = True  # False when the store failed (reading again later may succeed): not worth keeping
 
 
 def product_fetch(product: StoredProduct) -> Fetched:
@@ -94,6 +95,7 @@ def product_fetch(product: StoredProduct) -> Fetched:
     checksum, and the problem is said."""
     problems: list[str] = []
     documents: dict[str, bytes] = {}
+    lasting = True
     if not product.storage_key:
         problems.append("no stored object: compared by size and checksum only")
     else:
@@ -101,11 +103,12 @@ def product_fetch(product: StoredProduct) -> Fetched:
             documents = _documents(product)
         except (ObjectNotFound, StorageError) as exc:
             problems.append(f"object {product.storage_key} unreadable ({exc}): compared by size and checksum only")
+            lasting = isinstance(exc, ObjectNotFound)
         except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
             problems.append(f"not a readable archive ({exc}): compared by size and checksum only")
     facts = OutputFacts(product_type=product.product_type, name=product.name, size=product.size, md5=product.md5,
                         documents=documents)
-    return Fetched(facts=facts, problems=problems)
+    return Fetched(facts=facts, problems=problems, lasting=lasting)
 
 
 def _documents(product: StoredProduct) -> dict[str, bytes]:

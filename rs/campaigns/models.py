@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rs.campaigns.choices import DatasetRole
+from rs.campaigns.choices import CampaignState, DatasetRole
 
 
 class ReferenceDataset(models.Model):
@@ -60,6 +60,8 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # `deleting`: campaign_delete started and is finished by any later call (each of its steps is idempotent)
+    state = models.CharField(max_length=16, choices=CampaignState.choices, default=CampaignState.ACTIVE)
 
     class Meta:
         ordering = ["-id"]
@@ -95,7 +97,8 @@ class CampaignRun(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="runs")
     version = models.ForeignKey(CampaignVersion, on_delete=models.CASCADE, related_name="runs")
     repetition = models.PositiveSmallIntegerField(help_text="1 … the campaign's repetitions.")
-    rule = models.OneToOneField("production.ProductionRule", null=True, on_delete=models.PROTECT,
+    # SET_NULL: deleting the campaign deletes its rules first (their jobs with them), then the runs
+    rule = models.OneToOneField("production.ProductionRule", null=True, on_delete=models.SET_NULL,
                                 related_name="campaign_run")
     scope = models.CharField(max_length=64, unique=True)
     skipped = models.JSONField(default=list, blank=True, help_text="Dataset inputs that made no job, with why.")
@@ -106,3 +109,19 @@ class CampaignRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version.label} #{self.repetition}"
+
+
+class JobComparison(models.Model):
+    """A finished job's comparison with what it was expected to produce, stored the first time the report makes it:
+    a finished job, its baseline job (or the dataset's references) and the campaign's tolerances never change, so
+    the report reads it back instead of the products' archives. `expected` says what it was compared with
+    ("baseline:<job id>" or "references:<dataset id>"): another expectation makes a new comparison."""
+
+    job = models.OneToOneField("production.Job", on_delete=models.CASCADE, related_name="campaign_comparison")
+    expected = models.CharField(max_length=64)
+    comparison = models.JSONField(help_text="The report's `comparison` of the job.")
+    problems = models.JSONField(default=list, blank=True, help_text="What reading the products said.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} against {self.expected}"

@@ -1,6 +1,8 @@
-"""A campaign's report, derived from its runs' jobs every time it is asked (nothing of it is stored, so it is never
-stale): per job, what it produced against what was expected, with a verdict; per version and campaign, the worst
-verdict; the costs side by side.
+"""A campaign's report, derived from its runs' jobs every time it is asked (so it is never stale): per job, what it
+produced against what was expected, with a verdict; per version and campaign, the worst verdict; the costs side by
+side. Only a finished job's comparison is stored (JobComparison), the first time it is made: it can no longer
+change, and making it reads the products' archives, so a finished campaign's report costs a fixed number of
+queries and no read of object storage from the second time on.
 
 What a job is compared with: the dataset's reference outputs when it has some (each reference goes to the job
 whose interval it overlaps most), else the job of the same group in the baseline run (the first version's first
@@ -21,14 +23,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from rs.campaigns.choices import DatasetRole
+from rs.campaigns.choices import CampaignState, DatasetRole
 from rs.campaigns.comparison.costs import TaskCost, side_by_side
 from rs.campaigns.comparison.metadata import Tolerances
 from rs.campaigns.comparison.outputs import Verdict, outputs_compare
 from rs.campaigns.fetching import Fetched, StoredProduct, product_fetch
-from rs.campaigns.models import Campaign, CampaignRun, CampaignVersion
+from rs.campaigns.models import Campaign, CampaignRun, CampaignVersion, JobComparison
 from rs.catalog import selectors as catalog_selectors
-from rs.errors import NotFound
+from rs.errors import Conflict, NotFound
 from rs.production import selectors as production_selectors
 from rs.production.choices import TERMINAL_STATES, JobState
 from rs.production.models import Job, TaskRun
@@ -89,6 +91,8 @@ class _Facts:
                 self.tasks[task.job_id].append(task)
         self.input_bytes = production_selectors.jobs_input_bytes(job_ids=job_ids)
         self.references = self._references(campaign)
+        self.stored = {c.job_id: c for c in JobComparison.objects.filter(job_id__in=job_ids)}
+        self.to_store: list[JobComparison] = []
         self._fetched: dict[str, Fetched] = {}
 
     @staticmethod
@@ -138,8 +142,30 @@ def _job_costs(job: Job, tasks: Sequence[TaskRun], input_bytes: int, output_byte
     return costs
 
 
+def _comparison(job: Job, facts: _Facts, *, expected: list[StoredProduct], expected_key: str,
+                tolerances: Tolerances) -> tuple[dict[str, Any], list[str]]:
+    """The job's comparison and what reading the products said: the stored one when it was made against the same
+    expectation, else made now from the archives (and stored, unless the store failed while reading)."""
+    stored = facts.stored.get(job.pk)
+    if stored is not None and stored.expected == expected_key:
+        return stored.comparison, list(stored.problems)
+    fetched_expected = [facts.fetch(p) for p in expected]
+    fetched_actual = [facts.fetch(p) for p in facts.outputs.get(job.pk, [])]
+    problems = [f"{item.facts.name}: {text}" for item in [*fetched_expected, *fetched_actual]
+                for text in item.problems]
+    compared = outputs_compare(expected=[f.facts for f in fetched_expected],
+                               actual=[f.facts for f in fetched_actual], tolerances=tolerances)
+    comparison = {"verdict": str(compared.verdict), "counts": compared.counts(), "by_type": compared.by_type(),
+                  "products": [p.as_dict() for p in compared.products]}
+    if all(item.lasting for item in [*fetched_expected, *fetched_actual]):
+        facts.to_store.append(JobComparison(job_id=job.pk, expected=expected_key, comparison=comparison,
+                                            problems=problems))
+    return comparison, problems
+
+
 def _job_entry(job: Job, facts: _Facts, *, expected: list[StoredProduct] | None, expected_kind: str,
-               expected_job: Job | None, tolerances: Tolerances, problems: list[str]) -> dict[str, Any]:
+               expected_key: str, expected_job: Job | None, tolerances: Tolerances,
+               problems: list[str]) -> dict[str, Any]:
     tasks = facts.tasks.get(job.pk, [])
     outputs = facts.outputs.get(job.pk, [])
     problems = [*problems, *(text for text in (_task_text(t) for t in tasks) if text)]
@@ -155,15 +181,10 @@ def _job_entry(job: Job, facts: _Facts, *, expected: list[StoredProduct] | None,
     elif expected is None:
         verdict = DIFFERS if problems and expected_kind == "baseline" and expected_job is not None else PASS
     else:
-        fetched_expected = [facts.fetch(p) for p in expected]
-        fetched_actual = [facts.fetch(p) for p in outputs]
-        for item in [*fetched_expected, *fetched_actual]:
-            problems.extend(f"{item.facts.name}: {text}" for text in item.problems)
-        compared = outputs_compare(expected=[f.facts for f in fetched_expected],
-                                   actual=[f.facts for f in fetched_actual], tolerances=tolerances)
-        comparison = {"verdict": str(compared.verdict), "counts": compared.counts(), "by_type": compared.by_type(),
-                      "products": [p.as_dict() for p in compared.products]}
-        verdict = PASS if compared.verdict == Verdict.PASSED else DIFFERS
+        comparison, read_problems = _comparison(job, facts, expected=expected, expected_key=expected_key,
+                                                tolerances=tolerances)
+        problems.extend(read_problems)
+        verdict = PASS if comparison["verdict"] == Verdict.PASSED else DIFFERS
     return {
         "job_id": job.pk, "group_key": job.group_key, "state": job.state, "reason": job.reason,
         "verdict": verdict, "runs": job.run,
@@ -211,6 +232,8 @@ def campaign_report(*, campaign_id: int) -> dict[str, Any]:
     campaign = (Campaign.objects.select_related("dataset", "created_by").filter(pk=campaign_id).first())
     if campaign is None:
         raise NotFound(f"no campaign {campaign_id}")
+    if campaign.state == CampaignState.DELETING:
+        raise Conflict(f"campaign {campaign_id} is being deleted: it has no report any more")
     versions: list[CampaignVersion] = list(campaign.versions.select_related("processor_version__processor"))
     runs: list[CampaignRun] = list(campaign.runs.order_by("version__position", "repetition"))
     facts = _Facts(campaign, runs)
@@ -232,13 +255,16 @@ def campaign_report(*, campaign_id: int) -> dict[str, Any]:
             problems: list[str] = []
             expected: list[StoredProduct] | None
             expected_job: Job | None = None
+            expected_key = ""
             if use_references:
                 kind, expected = "reference", references.get(job.group_key, [])
+                expected_key = f"references:{campaign.dataset_id}"
             elif run is baseline_run:
                 kind, expected = "baseline", None
             else:
                 kind, expected_job = "baseline", baseline_by_group.get(job.group_key)
                 expected = None
+                expected_key = f"baseline:{expected_job.pk}" if expected_job is not None else ""
                 if expected_job is None:
                     problems.append("the baseline run has no job for this group")
                 elif expected_job.state not in TERMINAL_STATES:
@@ -247,8 +273,8 @@ def campaign_report(*, campaign_id: int) -> dict[str, Any]:
                     problems.append(f"baseline job {expected_job.pk} {expected_job.state}: nothing to compare with")
                 else:
                     expected = facts.outputs.get(expected_job.pk, [])
-            entry = _job_entry(job, facts, expected=expected, expected_kind=kind, expected_job=expected_job,
-                               tolerances=tolerances, problems=problems)
+            entry = _job_entry(job, facts, expected=expected, expected_kind=kind, expected_key=expected_key,
+                               expected_job=expected_job, tolerances=tolerances, problems=problems)
             if entry["verdict"] != FAILED and expected_job is not None and expected_job.state not in TERMINAL_STATES:
                 entry["verdict"] = PENDING
             entries.append(entry)
@@ -261,6 +287,9 @@ def campaign_report(*, campaign_id: int) -> dict[str, Any]:
             "version": label, "repetition": run.repetition, "scope": run.scope, "verdict": verdict,
             "state": "running" if any(e["state"] not in TERMINAL_STATES for e in entries) else "finished",
             "skipped_inputs": run.skipped, "jobs": entries})
+    if facts.to_store:  # one statement; a report made at the same moment stored the same comparisons
+        JobComparison.objects.bulk_create(facts.to_store, update_conflicts=True, unique_fields=["job"],
+                                          update_fields=["expected", "comparison", "problems", "created_at"])
     labels = [v.label for v in versions]
     version_entries = [{
         "label": v.label, "processor": v.processor_version.processor.name, "version": v.processor_version.version,

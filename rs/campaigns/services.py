@@ -8,10 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from rs.campaigns.choices import DatasetRole
+from rs.campaigns import selectors
+from rs.campaigns.choices import CampaignState, DatasetRole
 from rs.campaigns.constants import (
     DATASET_NAME_PATTERN,
     DEFAULT_IGNORED_FIELDS,
@@ -25,7 +27,7 @@ from rs.catalog import selectors as catalog_selectors
 from rs.catalog.models import Product
 from rs.catalog.query.errors import QueryError
 from rs.catalog.query.selectors import ProductRef, operational_products_matching
-from rs.errors import Conflict
+from rs.errors import Conflict, NotFound
 from rs.production import services as production_services
 from rs.production.models import ProcessorVersion, ProductionRule
 from rs.production.orders.validation import parameters_check, template_rule_pick
@@ -233,12 +235,36 @@ def _run_create(campaign: Campaign, entry: CampaignVersion, checked: _CheckedVer
                 template: ProductionRule, products: list[Product]) -> CampaignRun:
     # one scope per run: repetitions and versions make products of the same names, each in its own scope
     scope = f"campaign-{campaign.pk}-v{entry.position + 1}-r{repetition}"
+    # the outputs are evicted after the retention (the comparisons stay); a hang fails at once: the run measures
+    # the processor, and a retry would hide the hang and count its cost twice
     made = production_services.scoped_jobs_create(
         rule_name=scope, scope=scope, template=template, version=checked.version, parameters=checked.parameters,
-        products=products)
+        products=products, output_retention_days=settings.RS_CAMPAIGN_OUTPUT_RETENTION_DAYS,
+        retry_after_max_time=False)
     if not made.job_ids:
         reasons = "; ".join(f"{s['product']}: {s['reason']}" for s in made.skipped[:5])
         raise InvalidCampaign({"dataset": f"none of the {len(products)} inputs makes a job of rule {template.name}"
                                           f" ({reasons})"})
     return CampaignRun.objects.create(campaign=campaign, version=entry, repetition=repetition,
                                       rule_id=made.rule_id, scope=scope, skipped=made.skipped)
+
+
+def campaign_delete(*, campaign_id: int, batch_size: int = 200) -> None:
+    """Delete a finished campaign: its outputs (objects and catalogue entries), its runs' rules and jobs with their
+    history and leftover objects, then the campaign. Refused (Conflict) while a job is unfinished. The campaign is
+    marked `deleting` first and every step removes only what is left, so a call interrupted at any point is
+    finished by the next one. The dataset and its inputs stay (operational products, pinned by the dataset)."""
+    try:
+        found = selectors.campaign_get(campaign_id=campaign_id)
+    except NotFound:
+        raise NotFound(f"no campaign {campaign_id}") from None
+    unfinished: int = getattr(found, "jobs_open", 0)
+    if unfinished:
+        raise Conflict(f"campaign {campaign_id} has {unfinished} unfinished job(s): cancel them or wait until they "
+                       "finish, then delete it")
+    Campaign.objects.filter(pk=campaign_id).update(state=CampaignState.DELETING)
+    rule_ids = CampaignRun.objects.filter(campaign_id=campaign_id, rule__isnull=False).order_by("pk").values_list(
+        "rule_id", flat=True)
+    for rule_id in list(rule_ids):  # outputs, jobs, rule: a rule deleted leaves its run's rule empty (SET_NULL)
+        production_services.scoped_rule_delete(rule_id=rule_id, batch_size=batch_size)
+    Campaign.objects.filter(pk=campaign_id).delete()  # its versions and runs with it

@@ -294,8 +294,11 @@ def _product_build(
     job_id: int | None,
     publish: bool,
     product_id: uuid.UUID | None,
+    eviction_date: datetime | None = None,
 ) -> Product:
-    """The unsaved, validated row of a new product (InvalidProduct when it cannot be catalogued)."""
+    """The unsaved, validated row of a new product (InvalidProduct when it cannot be catalogued). A published
+    product's EvictionDate comes from the retention policies; `eviction_date` is for one that is not (a campaign
+    output, evicted by the same eviction run)."""
     _check_name(name)
     if content_length < 0:
         raise InvalidProduct("content length cannot be negative")
@@ -338,8 +341,7 @@ def _product_build(
         cloud_cover=_cloud_cover_of(attributes.get("cloudCover")),
         job_id=job_id,
     )
-    if publish:
-        product.eviction_date = eviction_date_of(product)
+    product.eviction_date = eviction_date_of(product) if publish else eviction_date
     product.full_clean(exclude=["footprint", "inputs"], validate_unique=False, validate_constraints=False)
     return product
 
@@ -361,12 +363,14 @@ def product_register(
     publish: bool = False,
     product_id: uuid.UUID | None = None,
     trace_id: uuid.UUID | None = None,
+    eviction_date: datetime | None = None,
 ) -> Product:
-    """Create the catalogue entry of a stored (or metadata-only) product and emit `created` (and `published`)."""
+    """Create the catalogue entry of a stored (or metadata-only) product and emit `created` (and `published`).
+    `eviction_date`: see `_product_build`."""
     product = _product_build(
         name=name, metadata=metadata, content_length=content_length, storage_key=storage_key, checksums=checksums,
         origin_date=origin_date, scope=scope, production_type=production_type, content_type=content_type,
-        job_id=job_id, publish=publish, product_id=product_id,
+        job_id=job_id, publish=publish, product_id=product_id, eviction_date=eviction_date,
     )
     attributes = _attributes_with_product_type(metadata.attributes, metadata.product_type)
     try:
@@ -755,6 +759,34 @@ def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> Delet
                     for a in sorted(product.attributes.all(), key=lambda a: a.pk)],
         deletion_date=at, deletion_cause=cause,
     )
+
+
+def scoped_products_remove(*, product_ids: Sequence[uuid.UUID]) -> int:
+    """Remove products of a scope other than the operational one entirely (objects, assets, entries), e.g. a
+    deleted campaign's outputs, and emit `deleted`. They were never public: no DeletedProduct record is kept (the
+    one their eviction left goes too, even once the metadata purge removed their entries). Objects go first, so a
+    crash before the commit leaves entries whose objects are gone, which the next call removes (deleting a missing
+    object is a no-op). Returns how many entries were removed."""
+    candidates = list(Product.objects.filter(id__in=list(product_ids)).only("id", "scope", "storage_key"))
+    operational = [str(p.id) for p in candidates if p.scope == OPERATIONAL_SCOPE]
+    if operational:
+        raise InvalidProduct(f"operational products are evicted or deleted, not removed: {', '.join(operational)}")
+    DeletedProduct.objects.filter(id__in=list(product_ids)).exclude(scope=OPERATIONAL_SCOPE).delete()
+    if not candidates:
+        return 0
+    from rs.catalog.storage import object_store
+
+    ids = [p.id for p in candidates]
+    keys = [p.storage_key for p in candidates if p.storage_key]
+    keys += [k for k in ProductAsset.objects.filter(product_id__in=ids).values_list("storage_key", flat=True) if k]
+    object_store().delete_many(keys)
+    with transaction.atomic():
+        products = list(Product.objects.select_for_update(skip_locked=True).filter(id__in=ids))
+        payloads = {p.id: {**_event_payload(p), "cause": "scope removed"} for p in products}
+        DeletedProduct.objects.filter(id__in=list(payloads)).delete()
+        Product.objects.filter(id__in=list(payloads)).delete()
+        _events_emit_many(kind=EventKind.DELETED, payloads=payloads)
+    return len(payloads)
 
 
 def products_eviction_dates_set(*, dates: Mapping[uuid.UUID, datetime | None]) -> int:

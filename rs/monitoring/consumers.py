@@ -27,9 +27,9 @@ logger = logging.getLogger(__name__)
 def metrics_count(event: CatalogEvent) -> None:
     family = str(event.payload.get("family", "")) or "unknown"
     logger.debug("counting %s event %s of product %s (%s)", event.kind, event.pk, event.product_id, family)
+    if event.payload.get("scope", OPERATIONAL_SCOPE) != OPERATIONAL_SCOPE:
+        return  # a validation campaign's output (created, evicted at its retention): not operational production
     if event.kind == "created":
-        if event.payload.get("scope", OPERATIONAL_SCOPE) != OPERATIONAL_SCOPE:
-            return  # a validation campaign's output: reported by its campaign, not counted as production
         try:
             size = catalog_selectors.product_get(product_id=event.product_id).content_length
         except NotFound:  # removed before the delivery ran: counted, its size unknown

@@ -221,7 +221,7 @@ class ProductionRuleAdmin(OfflineGISModelAdmin):
     list_filter = (RuleOwnerFilter, "enabled", "trigger", "grouping", "mission")
     search_fields = ("name", "product_types")
     inlines = (RuleParameterInline, RuleTimeWindowInline, RuleRecurringWindowInline)
-    readonly_fields = ("last_run_at", "output_scope", "created_at", "updated_at")
+    readonly_fields = ("last_run_at", "output_scope", "output_retention_days", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "enabled", "processor_version")}),
         ("Trigger", {"fields": ("trigger", "mission", "platform", "product_types", "family", "timeliness",
@@ -229,7 +229,8 @@ class ProductionRuleAdmin(OfflineGISModelAdmin):
         ("Jobs", {"fields": ("grouping", "window_s", "settle_s", "granule_gap_s", "granule_wait_edges", "input_mode",
                              "priority", "priority_by_timeliness",
                              "mandatory_timeout_s", "processing_station", "acquisition_station",
-                             "sensing_time_from", "wide_interval_types", "publish_outputs", "output_scope")}),
+                             "sensing_time_from", "wide_interval_types", "retry_after_max_time", "publish_outputs",
+                             "output_scope", "output_retention_days")}),
         ("Sampled systematic production", {"fields": ("sample_every_nth_datatake", "area")}),
         ("History", {"fields": ("created_at", "updated_at")}),
     )

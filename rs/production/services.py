@@ -20,12 +20,20 @@ from rs.catalog import selectors as catalog_selectors
 from rs.catalog.choices import OPERATIONAL_SCOPE, EventKind
 from rs.catalog.models import CatalogEvent, Product
 from rs.errors import Conflict, DomainError, NotFound
-from rs.production.choices import PREPARING_STATES, JobOrderDialect, JobState, Priority, TriggerKind
+from rs.production.choices import (
+    PREPARING_STATES,
+    TERMINAL_STATES,
+    JobOrderDialect,
+    JobState,
+    Priority,
+    TriggerKind,
+)
 from rs.production.joborder import dialect_guess
 from rs.production.models import (
     Job,
     JobInputFile,
     JobMember,
+    JobOutput,
     JobTransition,
     Processor,
     ProcessorVersion,
@@ -332,18 +340,22 @@ _TEMPLATE_COPIED = ("mission", "platform", "product_types", "family", "timelines
 
 
 def scoped_jobs_create(*, rule_name: str, scope: str, template: ProductionRule, version: ProcessorVersion,
-                       parameters: Mapping[str, str], products: Sequence[Product]) -> ScopedJobs:
+                       parameters: Mapping[str, str], products: Sequence[Product],
+                       output_retention_days: int | None = None, retry_after_max_time: bool = True) -> ScopedJobs:
     """Jobs of `version` over `products`, isolated from operational production: a rule of their own, disabled (no
     catalog event or schedule runs it), copied from `template` (trigger types, grouping, stations) with
     `parameters` over the template's, at low priority, whose outputs are registered in `scope` and never published.
     Every product goes through `product_prepare` with that rule as a catalog event would, so jobs are grouped and
-    their inputs resolved exactly as in operations. Call it inside the caller's transaction."""
+    their inputs resolved exactly as in operations. `output_retention_days` gives the outputs their EvictionDate;
+    `retry_after_max_time` off fails a job killed at its Max_Time at once. Call it inside the caller's
+    transaction."""
     if scope == OPERATIONAL_SCOPE:
         raise ValueError("isolated jobs need a scope of their own")
     rule = ProductionRule.objects.create(
         name=rule_name, enabled=False, processor_version=version, trigger=TriggerKind.EVENT, settle_s=0,
         priority=Priority.LOW, priority_by_timeliness={}, sample_every_nth_datatake=1, publish_outputs=False,
-        output_scope=scope, **{name: getattr(template, name) for name in _TEMPLATE_COPIED})
+        output_scope=scope, output_retention_days=output_retention_days, retry_after_max_time=retry_after_max_time,
+        **{name: getattr(template, name) for name in _TEMPLATE_COPIED})
     values = {p.name: p.value for p in template.parameters.all()}
     values.update(parameters)
     RuleParameter.objects.bulk_create([RuleParameter(rule=rule, position=n, name=name, value=value)
@@ -365,3 +377,47 @@ def scoped_jobs_create(*, rule_name: str, scope: str, template: ProductionRule, 
         product_prepare(product=product, rules=[rule])
     job_ids = list(Job.objects.filter(rule=rule).order_by("pk").values_list("pk", flat=True))
     return ScopedJobs(rule_id=rule.pk, job_ids=job_ids, skipped=skipped)
+
+
+def scoped_rule_delete(*, rule_id: int, batch_size: int = 200) -> int:
+    """Delete an isolated rule (scoped_jobs_create) with everything it made: its jobs' registered outputs (through
+    the catalogue: objects, entries, records of their eviction), the objects the jobs left (outputs planned but
+    never registered, archived working directories), the jobs with their history, then the rule. A page of jobs at
+    a time, objects first, so a call interrupted at any point is finished by the next one. Refused while a job is
+    unfinished; a rule already gone is no error. Returns how many jobs were deleted."""
+    from rs.catalog import services as catalog_services
+    from rs.catalog.storage import object_store
+
+    rule = ProductionRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        return 0
+    if rule.output_scope == OPERATIONAL_SCOPE:
+        raise Conflict(f"rule {rule.name} is operational: only isolated rules are deleted with their jobs")
+    unfinished = Job.objects.filter(rule_id=rule_id).exclude(state__in=list(TERMINAL_STATES)).count()
+    if unfinished:
+        raise Conflict(f"rule {rule.name} has {unfinished} unfinished job(s): cancel them or let them finish")
+    deleted = 0
+    while True:
+        page = list(Job.objects.filter(rule_id=rule_id).order_by("pk")
+                    .values_list("pk", "workdir_archive_key")[:batch_size])
+        if not page:
+            break
+        ids = [pk for pk, _ in page]
+        keys = [key for _, key in page if key]
+        products = []
+        for key, extra, product_id in JobOutput.objects.filter(job_id__in=ids).values_list(
+                "storage_key", "extra_keys", "product_id"):
+            keys += [key, *extra]
+            if product_id is not None:
+                products.append(product_id)
+        catalog_services.scoped_products_remove(product_ids=products)
+        if catalog_selectors.products_by_ids(ids=products).exists():  # locked: another deletion is at work
+            raise Conflict(f"rule {rule.name}: its outputs are being removed by another request; try again")
+        object_store().delete_many(k for k in keys if k)
+        with transaction.atomic():
+            _, by_model = Job.objects.filter(pk__in=ids, state__in=list(TERMINAL_STATES)).delete()
+        deleted += by_model.get(Job._meta.label, 0)
+        if Job.objects.filter(pk__in=ids).exists():  # retried meanwhile
+            raise Conflict(f"rule {rule.name}: a job was retried while its jobs were being deleted; try again")
+    ProductionRule.objects.filter(pk=rule_id).delete()  # its parameters and time windows go with it
+    return deleted

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from rs.campaigns.choices import CampaignState
 from rs.campaigns.models import Campaign, CampaignRun, CampaignVersion, DatasetProduct, ReferenceDataset
 
 
@@ -66,6 +67,8 @@ class CampaignOutputSerializer(serializers.ModelSerializer[Campaign]):
         return {"id": campaign.dataset_id, "name": campaign.dataset.name, "version": campaign.dataset.version}
 
     def get_state(self, campaign: Campaign) -> str:
+        if campaign.state == CampaignState.DELETING:
+            return "deleting"
         return "running" if getattr(campaign, "jobs_open", 0) else "finished"
 
     def get_report(self, campaign: Campaign) -> str:

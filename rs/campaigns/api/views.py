@@ -65,7 +65,8 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[ReferenceDataset]):
 
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet[Campaign]):
-    """Validation campaigns, newest first; POST starts one (its jobs run at once, isolated from operations)."""
+    """Validation campaigns, newest first; POST starts one (its jobs run at once, isolated from operations), DELETE
+    removes a finished one."""
 
     serializer_class = CampaignOutputSerializer
     permission_classes = [IsOperator]
@@ -92,6 +93,13 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet[Campaign]):
             repetitions=data["repetitions"], tolerances=data["tolerances"], created_by_id=request.user.pk))
         return Response(CampaignOutputSerializer(selectors.campaign_get(campaign_id=campaign.pk)).data,
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Delete a finished campaign with its outputs, rules and jobs (409 while a job is unfinished; a deletion
+        that was interrupted is finished by deleting again). The dataset stays."""
+        services.campaign_delete(campaign_id=int(kwargs["pk"]))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: str | None = None) -> Response:

@@ -4,8 +4,12 @@ the demo rules, the test variants of the OLCI L1 processor, and a reference data
 from __future__ import annotations
 
 import io
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
 
@@ -13,14 +17,44 @@ from rs.campaigns import services
 from rs.campaigns.models import ReferenceDataset
 from rs.catalog import services as catalog_services
 from rs.catalog.models import CatalogEvent, Product
+from rs.catalog.storage import object_store
 from rs.ingestion.demo import DEMO_T0, sentinel3
 from rs.ingestion.tests.ingestion_support import directory_inbox, ingest_now
 from rs.production import services as production_services
 from rs.production.consumers import PREPARATION_CONSUMER
-from rs.production.models import ProcessorVersion
+from rs.production.execution.claims import jobs_dispatch_due
+from rs.production.models import Job, ProcessorVersion
 from rs.production.tests.simulation import PROCESSORS
 
 TEST_TABLES = PROCESSORS / "tasktables" / "test" / "s3"
+QUEUES = "preparation,production-high,production-medium,production-low,maintenance"
+
+
+def wait_until(what: str, condition: Any, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs_dispatch_due()  # what beat does: a lost dispatch is sent again
+        if condition():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}: {list(Job.objects.values_list('pk', 'state', 'reason'))}")
+
+
+@contextmanager
+def s3_requests_counted() -> Iterator[list[str]]:
+    """The names of the requests this process sends to object storage meanwhile (a botocore event hook on the
+    store's client)."""
+    sent: list[str] = []
+    events = object_store()._client.meta.events  # type: ignore[attr-defined]
+
+    def count(model: Any, **_: Any) -> None:
+        sent.append(model.name)
+
+    events.register("before-call.s3", count, unique_id="campaign-test-counter")
+    try:
+        yield sent
+    finally:
+        events.unregister("before-call.s3", unique_id="campaign-test-counter")
 
 
 @dataclass

@@ -5,7 +5,6 @@ report tells exactly that; the outputs stay in their runs' scopes, unpublished, 
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from rs.campaigns import services
-from rs.campaigns.models import CampaignRun
+from rs.campaigns.models import CampaignRun, JobComparison
 from rs.campaigns.report import campaign_report
-from rs.campaigns.tests.campaign_support import TEST_TABLES, olci_setup
+from rs.campaigns.tests.campaign_support import QUEUES, TEST_TABLES, olci_setup, s3_requests_counted, wait_until
 from rs.catalog import services as catalog_services
 from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.catalog.models import EventDelivery, Product
@@ -25,27 +24,15 @@ from rs.ingestion import selectors as ingestion_selectors
 from rs.production import services as production_services
 from rs.production.choices import TERMINAL_STATES
 from rs.production.consumers import PREPARATION_CONSUMER
-from rs.production.execution.claims import jobs_dispatch_due
 from rs.production.models import Job
 from rs.production.tests.simulation import PROCESSORS
 
-QUEUES = "preparation,production-high,production-medium,production-low,maintenance"
 BASELINE_PATH = ("XFDU/metadataSection/metadataObject[3]/metadataWrap/xmlData/generalProductInformation/"
                  "baselineCollection")
 
 
 def prip_count(client: Any) -> int:
     return int(client.get("/odata/v1/Products?$count=true&$top=1").json()["@odata.count"])
-
-
-def wait_until(what: str, condition: Any, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        jobs_dispatch_due()  # what beat does: a lost dispatch is sent again
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}: {list(Job.objects.values_list('pk', 'state', 'reason'))}")
 
 
 @pytest.mark.usefixtures("transactional_db")
@@ -74,8 +61,19 @@ def test_a_versus_b_shows_the_one_changed_field_and_the_slowdown_and_a_crash_is_
                                            event__kind="created", consumer=PREPARATION_CONSUMER)
     wait_until("preparation to see the outputs", lambda: created.count() == 8 and not created.filter(
         delivered_at__isnull=True).exists(), timeout=60)
-    with django_assert_num_queries(9):  # whatever the number of jobs: campaign, versions, runs, jobs, outputs, …
+    # whatever the number of jobs: campaign, versions, runs, jobs, outputs, …, stored comparisons (10 reads), and one
+    # insert (in its transaction) of the three comparisons made: A's second run and B's two against A's first (the
+    # baseline run is the reference, the crashes compare nothing)
+    with django_assert_num_queries(13), s3_requests_counted() as first_reads:
         report = campaign_report(campaign_id=campaign.pk)
+    assert JobComparison.objects.filter(job__rule__campaign_run__campaign=campaign).count() == 3
+    # a finished campaign's report again: the stored comparisons, not one read of object storage, the same report
+    with django_assert_num_queries(10), s3_requests_counted() as second_reads:
+        again = campaign_report(campaign_id=campaign.pk)
+    # the first time, each of the 8 products compared (A's first run's two read once for the three comparisons) is
+    # read with one HEAD (its size) and one ranged GET; the second time, nothing
+    assert (sorted(first_reads), second_reads) == (["GetObject"] * 8 + ["HeadObject"] * 8, [])
+    assert {**again, "generated_at": None} == {**report, "generated_at": None}
 
     # then A passes (its second run equals its first), B differs in exactly one field, the crash failed
     assert (report["state"], report["verdict"]) == ("finished", "failed")
@@ -163,9 +161,10 @@ def test_a_processor_that_hangs_or_writes_nothing_still_gets_a_complete_report_s
     # given the baseline, the same version told to write nothing, and a version that hangs past its Max_Time (3 s)
     olci = olci_setup(tmp_path)
     hang = production_services.processor_import(data=(TEST_TABLES / "S3A_OL1_06.20-sim-hang.xml").read_bytes())
+    # (the workers' retry budget is the default one: a campaign's hang is not retried anyway)
     env = {"RS_PROCESSOR_ROOT": str(PROCESSORS), "RS_WORKDIR_ROOT": str(tmp_path / "workdirs"),
-           "RS_EXECUTION_HEARTBEAT_S": "1", "RS_EXECUTION_LEASE_S": "10", "RS_EXECUTION_MAX_RETRIES": "0",
-           "RS_EXECUTION_KILL_GRACE_S": "1"}
+           "RS_EXECUTION_HEARTBEAT_S": "1", "RS_EXECUTION_LEASE_S": "10", "RS_EXECUTION_KILL_GRACE_S": "1",
+           "RS_EXECUTION_RETRY_BACKOFF_S": "1"}
     celery_worker_factory(queues=QUEUES, extra_env=env).start()
 
     # when the campaign runs
@@ -190,7 +189,9 @@ def test_a_processor_that_hangs_or_writes_nothing_still_gets_a_complete_report_s
     assert [m["product_type"] for m in silent["missing_outputs"]] == ["OL_1_EFR___", "OL_1_ERR___"]
     assert "no output registered" in silent["problems"] and "mandatory" in silent["reason"]
     (hung,) = report["runs"][2]["jobs"]
-    assert (hung["state"], [t["outcome"] for t in hung["tasks"]]) == ("failed", ["timeout"])
+    # killed at its Max_Time once, failed at once: no retry distorts what the run measures
+    assert (hung["state"], hung["runs"], [t["outcome"] for t in hung["tasks"]]) == ("failed", 1, ["timeout"])
+    assert hung["reason"] == "Max_Time of 3 s reached: task OL1 killed (after 0 automatic retries)"
     assert any(p.startswith("task OL1 killed at the job's Max_Time after ") and p.endswith(" s (hang)")
                for p in hung["problems"])
     assert 1 < hung["tasks"][0]["wall_s"] <= 3.5  # Max_Time bounds the whole job, staging included
@@ -228,3 +229,14 @@ def test_a_dataset_with_reference_outputs_is_compared_with_them(celery_worker_fa
     starts = [d for d in report["differences"] if d["path"] and d["path"].endswith("acquisitionPeriod/startTime")]
     assert [(d["expected"], d["actual"]) for d in starts] == [
         (f"{reference.content_start:%Y-%m-%dT%H:%M:%S.%f}Z", f"{olci.l0.content_start:%Y-%m-%dT%H:%M:%S.%f}Z")]
+
+    # and once deleted, its outputs are gone from the catalogue and from storage, the dataset's products stay
+    outputs = list(Product.objects.filter(job_id=job["job_id"]))
+    assert len(outputs) == 2 and all(object_store().exists(p.storage_key) for p in outputs)
+    services.campaign_delete(campaign_id=campaign.pk)
+    assert not Product.objects.filter(id__in=[p.id for p in outputs]).exists()
+    assert not any(object_store().exists(p.storage_key) for p in outputs)
+    assert not Job.objects.filter(pk=job["job_id"]).exists()
+    for kept in (reference, olci.l0):
+        kept.refresh_from_db()
+        assert kept.online and object_store().exists(kept.storage_key)

@@ -42,13 +42,17 @@ def test_ingestion_and_eviction_counters_sum_the_processes_that_delivered_the_ev
     slice_a = factories.product(content_length=100, storage_key="products/S1/L1_SLICE/metrics-a.zip")
     slice_b = factories.product(content_length=250)
     aux = factories.product(content_length=7, family=AUX, product_type="AUX_PP1")
-    campaign_output = factories.product(content_length=999, scope="campaign-7-v1-r1", publish=False)
+    # (not production: neither its creation nor its eviction counts)
+    campaign_output = factories.product(content_length=999, scope="campaign-7-v1-r1", publish=False,
+                                        storage_key="scoped/campaign-7-v1-r1/metrics-c.zip")
     catalog_services.product_evict(product_id=slice_a.id, cause=DeletionCause.CORRUPTED)
+    catalog_services.product_evict(product_id=campaign_output.id, cause=DeletionCause.CORRUPTED)
     # when two processes deliver the events to the metrics consumer, each writing to the multiprocess folder
     _deliver_in_another_process(tmp_path, [_event_id(slice_a, EventKind.CREATED), _event_id(aux, EventKind.CREATED)])
     _deliver_in_another_process(tmp_path, [_event_id(slice_b, EventKind.CREATED),
                                            _event_id(campaign_output, EventKind.CREATED),
-                                           _event_id(slice_a, EventKind.EVICTED)])
+                                           _event_id(slice_a, EventKind.EVICTED),
+                                           _event_id(campaign_output, EventKind.EVICTED)])
     # and one scrape reads the folder
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     response = client.get("/metrics")

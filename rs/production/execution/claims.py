@@ -19,7 +19,7 @@ from django.utils import timezone
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.storage import StorageError, object_store
 from rs.production.choices import JobState
-from rs.production.execution.errors import ClaimLost, RunFailure, TransientFailure
+from rs.production.execution.errors import ClaimLost, MaxTimeReached, RunFailure, TransientFailure
 from rs.production.execution.outputs import expected_outputs
 from rs.production.models import Job, JobMissingOutput, JobOutput
 from rs.production.registry import tasktable_of
@@ -159,6 +159,8 @@ def retry_delay_s(automatic_retries: int) -> int:
 
 
 def will_retry(job: Job, failure: RunFailure) -> bool:
+    if isinstance(failure, MaxTimeReached) and not job.rule.retry_after_max_time:
+        return False
     return failure.transient and job.automatic_retries < settings.RS_EXECUTION_MAX_RETRIES
 
 

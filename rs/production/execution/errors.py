@@ -20,6 +20,11 @@ class TransientFailure(RunFailure):
     transient = True
 
 
+class MaxTimeReached(TransientFailure):
+    """The job's Max_Time expired and its tasks were killed: retried like any transient failure, unless the rule
+    says not to (a campaign measures the processor: a hang is a finding, and a retry would distort its costs)."""
+
+
 class ProcessorFailure(RunFailure):
     """The processor or its outputs are wrong (error exit, missing mandatory output, unreadable product,
     executable not found): running it again gives the same answer, so the job fails and an operator looks."""

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -136,6 +136,13 @@ def outputs_register(*, job_id: int, run: int, found: Sequence[FoundOutput], lin
     return registered
 
 
+def _unpublished_eviction_date(job: Job, publish: bool) -> datetime | None:
+    """A published output's EvictionDate comes from the retention policies; one never published (a campaign run's)
+    is due its rule's retention days after registration, for the same index-backed eviction run."""
+    days = job.rule.output_retention_days
+    return None if publish or days is None else timezone.now() + timedelta(days=days)
+
+
 def _register(job: Job, run: int, item: _Planned, lineage: Lineage, publish: bool, scope: str) -> JobOutput:
     assert item.stored is not None
     described = item.described
@@ -148,6 +155,7 @@ def _register(job: Job, run: int, item: _Planned, lineage: Lineage, publish: boo
                                                  computed_at=item.stored.stored_at),
             content_type=described.package.content_type, origin_date=lineage.origin_date, inputs=lineage.inputs,
             job_id=job.pk, publish=publish, product_id=item.product_id, scope=scope,
+            eviction_date=_unpublished_eviction_date(job, publish),
         )
     except catalog_services.InvalidProduct as exc:
         raise ProcessorFailure(f"output {described.name} refused by the catalogue: {exc}") from None

@@ -17,7 +17,13 @@ from rs.monitoring import services as monitoring_services
 from rs.monitoring.services import TaskUsage
 from rs.production.choices import InputStatus, JobState
 from rs.production.execution import claims
-from rs.production.execution.errors import ClaimLost, ProcessorFailure, RunFailure, TransientFailure
+from rs.production.execution.errors import (
+    ClaimLost,
+    MaxTimeReached,
+    ProcessorFailure,
+    RunFailure,
+    TransientFailure,
+)
 from rs.production.execution.logs import LogLine
 from rs.production.execution.outputs import expected_outputs, outputs_discover
 from rs.production.execution.processes import PoolsRunner, TaskResult, base_environment, pools_run
@@ -110,7 +116,7 @@ def results_judge(results: Sequence[TaskResult], *, pools: int, ran_pools: int, 
     for r in results:
         code = f"exit code {r.exit_code}" if r.exit_code is not None else f"signal {r.signal}"
         if r.outcome == TaskOutcome.TIMEOUT:
-            raise TransientFailure(f"Max_Time of {max_time_s} s reached: task {r.task.name} killed")
+            raise MaxTimeReached(f"Max_Time of {max_time_s} s reached: task {r.task.name} killed")
         if not r.failed and r.outcome != TaskOutcome.WARNING:
             continue
         if not r.failed:
@@ -123,7 +129,7 @@ def results_judge(results: Sequence[TaskResult], *, pools: int, ran_pools: int, 
             last = " | ".join(r.log.errors())
             raise ProcessorFailure(f"task {r.task.name} failed ({code})" + (f": {last}" if last else ""))
     if ran_pools < pools:
-        raise TransientFailure(f"Max_Time of {max_time_s} s reached after pool {ran_pools}")
+        raise MaxTimeReached(f"Max_Time of {max_time_s} s reached after pool {ran_pools}")
     return warnings
 
 

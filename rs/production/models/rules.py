@@ -79,6 +79,13 @@ class ProductionRule(models.Model):
     output_scope = models.CharField(
         max_length=64, default=OPERATIONAL_SCOPE,
         help_text="Catalogue scope of the outputs: 'operational', or a validation campaign run's own scope.")
+    output_retention_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Outputs not published are due for eviction this many days after their registration (a "
+                  "campaign run's); blank = no EvictionDate (published outputs follow the retention policies).")
+    retry_after_max_time = models.BooleanField(
+        default=True, help_text="A job killed at its Max_Time is retried like any transient failure; off for "
+                                "campaign runs, which measure the processor (a hang fails at once).")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from rs.production.execution.claims import retry_delay_s
-from rs.production.execution.errors import ProcessorFailure
+from rs.production.execution.claims import retry_delay_s, will_retry
+from rs.production.execution.errors import MaxTimeReached, ProcessorFailure, TransientFailure
 from rs.production.execution.logs import TaskLog, line_parse
 from rs.production.execution.outputs import ExpectedOutput, outputs_discover
 from rs.production.execution.workdir import UnsafeMember, _unzip, executable_resolve, session_folder
+from rs.production.models import Job, ProductionRule
 from rs.production.tasktables.parser import tasktable_parse
 from rs.production.tests.execution_support import sim_table
 
@@ -119,6 +120,17 @@ def test_retry_backoff_doubles_and_is_capped(settings: Any) -> None:
     settings.RS_EXECUTION_RETRY_BACKOFF_S = 60
     settings.RS_EXECUTION_RETRY_BACKOFF_MAX_S = 300
     assert [retry_delay_s(n) for n in range(5)] == [60, 120, 240, 300, 300]
+
+
+def test_a_max_time_expiry_is_retried_unless_the_rule_says_not_to(settings: Any) -> None:
+    settings.RS_EXECUTION_MAX_RETRIES = 3
+    expiry, storage = MaxTimeReached("Max_Time of 3 s reached"), TransientFailure("storage unavailable")
+    operational = Job(rule=ProductionRule(retry_after_max_time=True), automatic_retries=0)
+    campaign_run = Job(rule=ProductionRule(retry_after_max_time=False), automatic_retries=0)
+    assert [will_retry(job, failure) for job in (operational, campaign_run) for failure in (expiry, storage)] == [
+        True, True, False, True]
+    operational.automatic_retries = 3  # the budget spent
+    assert will_retry(operational, expiry) is False
 
 
 def test_an_input_archive_cannot_write_outside_the_working_directory(tmp_path: Path) -> None:
