@@ -230,7 +230,7 @@ class S3ObjectStore(ObjectStore):
         lifetime = settings.RS_DOWNLOAD_URL_EXPIRY_S if expires_s is None else expires_s
         if lifetime < 1:
             raise ValueError(f"expires_s={lifetime}: a download URL must live at least one second")
-        disposition = content_disposition_header(as_attachment=True, filename=filename)
+        disposition = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
         if self._presigner is not None:
             return self._presigner.url(key=key, params={"response-content-disposition": disposition},
                                        expires_s=lifetime)
