@@ -92,11 +92,16 @@ def limits_from_memo(*, user_id: int | None, version: object, memo: object) -> L
     version = version or 0
     if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == version:
         return Limits(*memo[1])
+    from django.db.models import Q
+
     from rs.subscriptions.models import UserLimits
 
-    default = UserLimits.objects.filter(user__isnull=True).values(*_FIELDS).first()
-    own = UserLimits.objects.filter(user_id=user_id).values(*_FIELDS).first() if user_id is not None else None
-    limits = _resolve(default, own)
+    # the default row and the user's own, in one query
+    rows = {row["user_id"]: row for row in UserLimits.objects.filter(
+        Q(user__isnull=True) | Q(user_id=user_id) if user_id is not None else Q(user__isnull=True),
+    ).values("user_id", *_FIELDS)}
+    own = rows.get(user_id) if user_id is not None else None
+    limits = _resolve(rows.get(None), own)
     cache.set(limits_key(user_id), (version, dataclasses.astuple(limits)), timeout=c.LIMITS_CACHE_S)
     return limits
 
