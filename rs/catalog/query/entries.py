@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.gis.geos import GEOSGeometry
 
@@ -19,15 +19,15 @@ from rs.catalog.query.names import delivered_file_name
 AttributeScalar = str | int | float | bool | datetime | None
 
 
-@dataclass(frozen=True)
-class AttributeValue:
+class AttributeValue(NamedTuple):
+    """A named tuple: a page with its attributes makes thousands (a frozen dataclass costs several times more)."""
+
     name: str
     value_type: str  # an AttributeType value: String, Integer, Double, Boolean, DateTimeOffset
     value: AttributeScalar
 
 
-@dataclass(frozen=True)
-class AssetEntry:
+class AssetEntry(NamedTuple):
     id: uuid.UUID
     type: str
     name: str
@@ -88,17 +88,30 @@ def _attribute(value_type: str, raw: object) -> AttributeScalar:
     return raw if isinstance(raw, str | int | float | bool) else None
 
 
-_VALUE_KEYS = {AttributeType.STRING: "s", AttributeType.INTEGER: "i", AttributeType.DOUBLE: "d",
-               AttributeType.BOOLEAN: "b", AttributeType.DATETIME: "v"}
+# the member of the aggregated JSON object that holds each type's value (plain strings: no enum lookup per item)
+_VALUE_KEYS = {str(AttributeType.STRING): "s", str(AttributeType.INTEGER): "i", str(AttributeType.DOUBLE): "d",
+               str(AttributeType.BOOLEAN): "b", str(AttributeType.DATETIME): "v"}
+_STRING, _INTEGER = str(AttributeType.STRING), str(AttributeType.INTEGER)
 
 
 def attributes_from_aggregate(items: object) -> tuple[AttributeValue, ...]:
     """The JSON array the page query aggregates per product: [{n: name, t: type, s|i|d|b|v: value}, …]."""
+    if not isinstance(items, list):
+        return ()
     result = []
-    for item in items if isinstance(items, list) else []:
+    for item in items:
         value_type = str(item["t"])
-        key = _VALUE_KEYS.get(AttributeType(value_type), "s")
-        result.append(AttributeValue(str(item["n"]), value_type, _attribute(value_type, item.get(key))))
+        key = _VALUE_KEYS.get(value_type)
+        if key is None:
+            AttributeType(value_type)  # an unknown type is an error, as it always was
+            key = "s"
+        raw = item.get(key)
+        # strings and integers as JSON gives them (the common case), the rest through the conversions
+        if (value_type == _STRING and type(raw) is str) or (value_type == _INTEGER and type(raw) is int):
+            value: AttributeScalar = raw
+        else:
+            value = _attribute(value_type, raw)
+        result.append(AttributeValue(str(item["n"]), value_type, value))
     return tuple(result)
 
 
@@ -132,6 +145,32 @@ def entry_from_product(row: Product, *, with_attributes: bool, with_assets: bool
         attributes=attributes_from_aggregate(getattr(row, "attributes_json", None)) if with_attributes else None,
         assets=assets_from_aggregate(getattr(row, "assets_json", None)) if with_assets else None,
         mission=row.mission, platform=row.platform, product_type=row.product_type,
+    )
+
+
+# The Product columns a CatalogEntry is made of, in the order entry_from_values reads them; the page query selects
+# these (with the footprint as WKB and the expansions' JSON after them) as plain tuples, no model instance per row.
+ENTRY_FIELDS = ("id", "name", "content_type", "content_length", "origin_date", "publication_date", "modification_date",
+                "online", "eviction_date", "storage_key", "md5", "md5_date", "blake3", "blake3_date", "content_start",
+                "content_end", "production_type", "mission", "platform", "product_type")
+
+
+def entry_from_values(row: tuple[Any, ...], *, with_attributes: bool, with_assets: bool) -> CatalogEntry:
+    """An entry from a row of ENTRY_FIELDS, then `footprint_wkb`, then `attributes_json` and `assets_json` when
+    asked for (in that order)."""
+    (id_, name, content_type, content_length, origin_date, publication_date, modification_date, online,
+     eviction_date, storage_key, md5, md5_date, blake3, blake3_date, content_start, content_end, production_type,
+     mission, platform, product_type, wkb, *expansions) = row
+    attributes = assets = None
+    if with_attributes:
+        attributes = attributes_from_aggregate(expansions[0])
+    if with_assets:
+        assets = assets_from_aggregate(expansions[-1])
+    return CatalogEntry(
+        id_, name, storage_key.rsplit("/", 1)[-1] if storage_key else name, content_type, content_length,
+        origin_date, publication_date, modification_date, online, eviction_date, storage_key, md5, md5_date, blake3,
+        blake3_date, content_start, content_end, None if wkb is None else bytes(wkb), production_type, attributes,
+        assets, None, None, mission, platform, product_type,
     )
 
 
