@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from django.contrib.gis.geos import GEOSGeometry
 
 from rs.catalog.choices import AssetType
 from rs.catalog.query.entries import AttributeValue, CatalogEntry
+from rs.catalog.query.timestamps import utc_text
 from rs.catalog.query.wkb import shape_is_empty, wkb_shape
 from rs.prip.odata.options import TYPED_ATTRIBUTES
 
@@ -21,12 +22,7 @@ MEDIA_TYPE = "application/octet-stream"
 NAVIGATION_ORDER = ("Attributes", "Assets", "Locations", "Quicklooks", *TYPED_ATTRIBUTES)
 
 
-def timestamp(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    v = value.astimezone(UTC)
-    return (f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}."
-            f"{v.microsecond:06d}Z")
+timestamp = utc_text  # six-digit UTC timestamps (rs.catalog.query.timestamps)
 
 
 def _number(value: float) -> str:
