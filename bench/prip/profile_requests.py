@@ -5,9 +5,10 @@
     .venv/bin/python bench/prip/profile_requests.py --database rs_bench_query [--requests 20]
 
 Runs `--requests` variants of every search of run.py through Django's test client (the same view code as over
-HTTP, without the server), after one warm-up pass. Prints, per search, the mean CPU time of this process per request
-(time.process_time, measured without the profiler: PostgreSQL's own work is not in it, so it holds on a loaded
-machine), the mean wall time under cProfile, the mean time inside the database driver (cursor execute + fetch) and the
+HTTP, without the server), after one warm-up pass. Prints, per search, the median CPU time of this process per request
+(time.process_time, measured without the profiler: PostgreSQL's own work is not in it, so it holds better than wall
+time on a loaded machine), the Python function calls per request (cProfile's count: the same on any machine), the
+mean wall time under cProfile, the mean time inside the database driver (cursor execute + fetch) and the
 SQL queries per request (a page must be one query, plus at most one for `$count`), then the functions with the most
 own time over the whole mix. `--stac` adds each search's STAC twin (bench/stac/run.py: the same products, `fields`
 trimmed to the PRIP answer's content) and the twin with full items. The report is written to
@@ -64,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         client.get(variants[0])
     started_at = datetime.now(UTC)
     load_before = load_average()
-    profile = cProfile.Profile()
+    stats: pstats.Stats | None = None
+    stream = io.StringIO()
     rows = []
     for title, key, variants in searches:
         walls, database, queries, cpu = [], [], [], []
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             begin = time.process_time()
             client.get(path)
             cpu.append(time.process_time() - begin)
+        profile = cProfile.Profile()
         for path in variants:
             with CaptureQueriesContext(connection) as captured:
                 begin = time.perf_counter()
@@ -83,10 +86,15 @@ def main(argv: list[str] | None = None) -> int:
                 sys.exit(f"{key}: HTTP {response.status_code} for {path}")
             queries.append(len(captured.captured_queries))
             database.append(sum(float(q["time"]) for q in captured.captured_queries))
-        rows.append((title, statistics.mean(cpu) * 1000, statistics.mean(walls) * 1000,
+        own = pstats.Stats(profile, stream=stream)
+        calls = own.total_calls / len(variants)  # type: ignore[attr-defined]
+        if stats is None:
+            stats = own
+        else:
+            stats.add(own)
+        rows.append((title, statistics.median(cpu) * 1000, calls, statistics.mean(walls) * 1000,
                      statistics.mean(database) * 1000, max(queries)))
-    stream = io.StringIO()
-    stats = pstats.Stats(profile, stream=stream)
+    assert stats is not None
     stats.sort_stats("tottime").print_stats(args.top)
     lines = [
         f"# PRIP in-process profile ({args.requests} variants of each search)",
@@ -95,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         f"* load average before: {load_before}; after: {load_average()} (shared machine: timings are pessimistic; "
         "cProfile itself slows the Python part about twofold)",
         "",
-        "| search | CPU ms (not profiled) | wall ms (profiled) | database ms | SQL queries per request (max) |",
-        "|---|---:|---:|---:|---:|",
-        *(f"| {title} | {cpu:.2f} | {wall:.1f} | {db:.1f} | {most} |" for title, cpu, wall, db, most in rows),
+        "| search | CPU ms median (not profiled) | Python calls | wall ms (profiled) | database ms | "
+        "SQL queries per request (max) |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(f"| {title} | {cpu:.2f} | {calls:,.0f} | {wall:.1f} | {db:.1f} | {most} |"
+          for title, cpu, calls, wall, db, most in rows),
         "",
         "Own time of the functions over the whole mix:",
         "",
