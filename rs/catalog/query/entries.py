@@ -34,6 +34,15 @@ class AssetEntry(NamedTuple):
     storage_key: str
 
 
+class SourceRef(NamedTuple):
+    """A published input of a product (its lineage): what an API needs to point at it."""
+
+    mission: str
+    product_type: str
+    name: str
+    storage_key: str
+
+
 @dataclass(frozen=True)
 class CatalogEntry:
     id: uuid.UUID
@@ -62,6 +71,7 @@ class CatalogEntry:
     mission: str = ""  # S1, S2, S3 (STAC: the collection and platform)
     platform: str = ""  # satellite unit A-D, '_' for files valid for every unit
     product_type: str = ""  # as catalogued (STAC: the collection)
+    sources: tuple[SourceRef, ...] | None = None  # published inputs by name; None: not asked for
 
     @cached_property
     def footprint(self) -> GEOSGeometry | None:
@@ -155,22 +165,35 @@ ENTRY_FIELDS = ("id", "name", "content_type", "content_length", "origin_date", "
                 "content_end", "production_type", "mission", "platform", "product_type")
 
 
-def entry_from_values(row: tuple[Any, ...], *, with_attributes: bool, with_assets: bool) -> CatalogEntry:
-    """An entry from a row of ENTRY_FIELDS, then `footprint_wkb`, then `attributes_json` and `assets_json` when
-    asked for (in that order)."""
+def sources_from_aggregate(items: object) -> tuple[SourceRef, ...]:
+    """[{m: mission, t: product type, n: name, k: storage key}, …], by name."""
+    refs = [SourceRef(str(item["m"]), str(item["t"]), str(item["n"]), str(item["k"]))
+            for item in (items if isinstance(items, list) else [])]
+    return tuple(sorted(refs, key=lambda ref: ref.name))
+
+
+def entry_from_values(row: tuple[Any, ...], *, with_attributes: bool, with_assets: bool,
+                      with_sources: bool = False) -> CatalogEntry:
+    """An entry from a row of ENTRY_FIELDS, then `footprint_wkb`, then `attributes_json`, `assets_json` and
+    `sources_json` when asked for (in that order)."""
     (id_, name, content_type, content_length, origin_date, publication_date, modification_date, online,
      eviction_date, storage_key, md5, md5_date, blake3, blake3_date, content_start, content_end, production_type,
      mission, platform, product_type, wkb, *expansions) = row
-    attributes = assets = None
+    attributes = assets = sources = None
+    position = 0
     if with_attributes:
-        attributes = attributes_from_aggregate(expansions[0])
+        attributes = attributes_from_aggregate(expansions[position])
+        position += 1
     if with_assets:
-        assets = assets_from_aggregate(expansions[-1])
+        assets = assets_from_aggregate(expansions[position])
+        position += 1
+    if with_sources:
+        sources = sources_from_aggregate(expansions[position])
     return CatalogEntry(
         id_, name, storage_key.rsplit("/", 1)[-1] if storage_key else name, content_type, content_length,
         origin_date, publication_date, modification_date, online, eviction_date, storage_key, md5, md5_date, blake3,
         blake3_date, content_start, content_end, None if wkb is None else bytes(wkb), production_type, attributes,
-        assets, None, None, mission, platform, product_type,
+        assets, None, None, mission, platform, product_type, sources,
     )
 
 
