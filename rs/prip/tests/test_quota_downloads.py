@@ -242,6 +242,23 @@ def test_an_s3_redirect_is_charged_its_content_length_or_its_range_when_answered
     assert client.get(url(stored), HTTP_RANGE="bytes=0-399", **headers).status_code == 307
 
 
+@pytest.mark.skipif(settings.RS_STORAGE != "s3", reason="redirects need S3 storage")
+def test_a_redirect_reads_the_product_and_charges_its_bytes_in_one_statement_each(client, alice, public_client,
+                                                                                   limits, django_assert_num_queries):
+    limits(alice, download_bytes=10**9, download_period_days=30, concurrent_downloads=4)
+    stored = stored_product("S1A_IW_GRDH_1SDV_STATEMENTS.SAFE", b"s" * 100)
+    headers = bearer(alice)
+    assert client.get(url(stored), **headers).status_code == 307  # limits memoised, today's bucket made
+    with django_assert_num_queries(2) as queries:  # the product by id; today's charge with the period's buckets
+        assert client.get(url(stored), **headers).status_code == 307
+    assert queries.captured_queries[1]["sql"].startswith("WITH relaxed AS")
+    limits(alice, download_bytes=None)
+    limits(None, download_bytes=None)  # (a user's empty field takes the default row's)
+    client.get(url(stored), **headers)
+    with django_assert_num_queries(1):  # no byte quota: the product only
+        assert client.get(url(stored), **headers).status_code == 307
+
+
 def test_limits_come_from_the_default_row_and_a_users_row_overrides_field_by_field(alice, bob, limits):
     from rs.subscriptions.limits import CDSE_LIMITS, limits_for
 
