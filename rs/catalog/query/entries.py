@@ -144,20 +144,6 @@ def _footprint_wkb(row: Product | DeletedProduct) -> bytes | None:
 _MISSING = object()
 
 
-def entry_from_product(row: Product, *, with_attributes: bool, with_assets: bool) -> CatalogEntry:
-    return CatalogEntry(
-        id=row.id, name=row.name, file_name=delivered_file_name(name=row.name, storage_key=row.storage_key),
-        content_type=row.content_type, content_length=row.content_length, origin_date=row.origin_date,
-        publication_date=row.publication_date, modification_date=row.modification_date, online=row.online,
-        eviction_date=row.eviction_date, storage_key=row.storage_key, md5=row.md5, md5_date=row.md5_date,
-        blake3=row.blake3, blake3_date=row.blake3_date, content_start=row.content_start,
-        content_end=row.content_end, footprint_wkb=_footprint_wkb(row), production_type=row.production_type,
-        attributes=attributes_from_aggregate(getattr(row, "attributes_json", None)) if with_attributes else None,
-        assets=assets_from_aggregate(getattr(row, "assets_json", None)) if with_assets else None,
-        mission=row.mission, platform=row.platform, product_type=row.product_type,
-    )
-
-
 # The Product columns a CatalogEntry is made of, in the order entry_from_values reads them; the page query selects
 # these (with the footprint as WKB and the expansions' JSON after them) as plain tuples, no model instance per row.
 ENTRY_FIELDS = ("id", "name", "content_type", "content_length", "origin_date", "publication_date", "modification_date",
@@ -190,10 +176,13 @@ def entry_from_values(row: tuple[Any, ...], *, with_attributes: bool, with_asset
     if with_sources:
         sources = sources_from_aggregate(expansions[position])
     return CatalogEntry(
-        id_, name, storage_key.rsplit("/", 1)[-1] if storage_key else name, content_type, content_length,
-        origin_date, publication_date, modification_date, online, eviction_date, storage_key, md5, md5_date, blake3,
-        blake3_date, content_start, content_end, None if wkb is None else bytes(wkb), production_type, attributes,
-        assets, None, None, mission, platform, product_type, sources,
+        id=id_, name=name, file_name=delivered_file_name(name=name, storage_key=storage_key),
+        content_type=content_type, content_length=content_length, origin_date=origin_date,
+        publication_date=publication_date, modification_date=modification_date, online=online,
+        eviction_date=eviction_date, storage_key=storage_key, md5=md5, md5_date=md5_date, blake3=blake3,
+        blake3_date=blake3_date, content_start=content_start, content_end=content_end,
+        footprint_wkb=None if wkb is None else bytes(wkb), production_type=production_type, attributes=attributes,
+        assets=assets, mission=mission, platform=platform, product_type=product_type, sources=sources,
     )
 
 
