@@ -91,7 +91,7 @@ def _count_with_limits(redis: RedisCache, key: str, user_id: int | None) -> tupl
     counter = redis.raw_key(key)
     pipe = redis.raw_client().pipeline(transaction=False)
     pipe.incrby(counter, 1)
-    pipe.expire(counter, _MINUTE_KEY_S, nx=True)
+    pipe.expire(counter, _MINUTE_KEY_S, nx=True)  # only a new counter's (EXPIRE NX: Redis 7)
     pipe.mget(redis.raw_key(LIMITS_VERSION_KEY), redis.raw_key(limits_key(user_id)))
     count, _, (version, memo) = pipe.execute()
     return int(count), limits_from_memo(user_id=user_id, version=redis.decode(version), memo=redis.decode(memo))
