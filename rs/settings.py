@@ -152,6 +152,8 @@ try:
     CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 except (ImproperlyConfigured, KeyError, ValueError) as exc:
     raise ImproperlyConfigured(f"CACHE_URL: cannot be parsed ({exc})") from None
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "rs.redis_cache.RedisCache"  # one Redis client per pool, raw pipelines
 
 # --- Auth, i18n, static ---------------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import hashlib
 import hmac
@@ -37,6 +38,7 @@ from rs.access.configuration import access_settings
 from rs.access.constants import BASIC_CACHE_ENTRIES, BASIC_CACHE_S, RIGHTS_VERSION_KEY
 from rs.access.errors import AccessError, CredentialsRequired, Forbidden, InvalidCredentials
 from rs.access.principals import Principal, principal_from_user
+from rs.access.rights import rights_version_of
 from rs.access.throttling import client_ip, login_check, login_failed, login_succeeded
 from rs.access.tokens import bearer_principal
 
@@ -151,7 +153,7 @@ def _basic_principal(request: HttpRequest, credentials: str) -> Principal:
     login_check(username=username, ip=ip)
     digest = _credential_digest(username, password)
     now = time.monotonic()
-    version = int(cache.get(RIGHTS_VERSION_KEY) or 0)
+    version = rights_version_of(cache.get(RIGHTS_VERSION_KEY))
     with _verified_lock:
         memo = _verified.get(digest)
         if memo is not None and memo[1] > now and memo[2] == version:
@@ -161,7 +163,7 @@ def _basic_principal(request: HttpRequest, credentials: str) -> Principal:
         login_failed(username=username, ip=ip)
         raise InvalidCredentials("Invalid user credentials.")
     login_succeeded(username=username, ip=ip)
-    principal = principal_from_user(user, method=AuthMethod.BASIC)
+    principal = dataclasses.replace(principal_from_user(user, method=AuthMethod.BASIC), rights_version=version)
     with _verified_lock:
         _verified[digest] = (principal, now + BASIC_CACHE_S, version)
         while len(_verified) > BASIC_CACHE_ENTRIES:

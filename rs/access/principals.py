@@ -28,6 +28,8 @@ class Principal:
     subject: str = ""
     expires_at: datetime | None = None
     session_id: str | None = field(default=None, compare=False)
+    # the rights version read with the credential (rs.access.rights), so that visibility needs no read of its own
+    rights_version: int | None = field(default=None, compare=False)
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Protocol
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
-from rs.access import keys
+from rs.access import keys, rights
 from rs.access.choices import Role
 from rs.access.configuration import access_settings
 from rs.access.constants import KEYSET_VERSION_KEY, RIGHTS_VERSION_KEY, VISIBILITY_RULES_KEY
@@ -23,6 +24,7 @@ from rs.access.visibility import Grant, VisibilityScope
 # The rules are a handful of rows read on every search: kept in the Django cache, dropped by the services on
 # change, and expiring anyway in case a group was renamed or a user deleted behind their back.
 _RULES_CACHE_S = 300
+_SCOPE_MEMO_S = 30
 
 _RuleRow = tuple[int | None, str | None, str, str, bool]  # user id, group name, mission, types, allow
 
@@ -44,26 +46,54 @@ def _rules() -> list[_RuleRow]:
 def rights_version() -> int:
     """The current rights version (rs.access.services.rights_changed): a memo of rights made under another one is
     stale."""
-    return int(cache.get(RIGHTS_VERSION_KEY) or 0)
+    return rights.rights_version()
 
 
 def rights_version_and_memos(keys: list[str]) -> tuple[int, dict[str, Any]]:
     """The rights version and the cache entries `keys` (another app's memos of rights) in one round trip."""
     found = cache.get_many([RIGHTS_VERSION_KEY, *keys])
-    return int(found.pop(RIGHTS_VERSION_KEY, 0) or 0), found
+    return rights.rights_version_of(found.pop(RIGHTS_VERSION_KEY, None)), found
 
 
 def anonymous_search_allowed() -> bool:
     return access_settings().anonymous_search
 
 
+# Scopes computed in this process: (who, default visibility) → (rights version, expiry, scope). A change of rights
+# bumps the version, so a memo is never used after one; the expiry bounds what a change made behind the services'
+# back (a group renamed in the database) can leave, like the cached rules' own expiry.
+_ScopeKey = tuple[int | None, frozenset[str], bool]
+_scopes: dict[_ScopeKey, tuple[int, float, VisibilityScope]] = {}
+_SCOPES_MAX = 4096
+
+
 def visibility_filter(principal: Principal | None) -> VisibilityScope:
     """What `principal` (None: anonymous) may see. Operators and admins see everything; anonymous callers get the
-    rules for everybody, or nothing when anonymous search is disabled."""
-    if principal is None and not anonymous_search_allowed():
+    rules for everybody, or nothing when anonymous search is disabled. No cache read beyond the rights version (none
+    when the principal carries it) while the rights are unchanged."""
+    config = access_settings()
+    if principal is None and not config.anonymous_search:
         return VisibilityScope.none()
     if principal is not None and principal.has_role(Role.OPERATOR):
         return VisibilityScope.all()
+    if principal is not None and principal.rights_version is not None:
+        version = principal.rights_version
+    else:
+        version = rights.rights_version()
+    key: _ScopeKey = ((principal.user_id, principal.groups) if principal is not None else (None, frozenset())) + (
+        config.default_visibility_all,)
+    now = time.monotonic()
+    memo = _scopes.get(key)
+    if memo is not None and memo[0] == version and memo[1] > now:
+        return memo[2]
+    scope = _scope_of(principal, default_all=config.default_visibility_all)
+    if len(_scopes) >= _SCOPES_MAX:
+        _scopes.clear()
+    _scopes[key] = (version, now + _SCOPE_MEMO_S, scope)
+    return scope
+
+
+def _scope_of(principal: Principal | None, *, default_all: bool) -> VisibilityScope:
     allowed: list[Grant] = []
     denied: list[Grant] = []
     for user_id, group, mission, types, allow in _rules():
@@ -72,7 +102,7 @@ def visibility_filter(principal: Principal | None) -> VisibilityScope:
                                        or (group is not None and group in principal.groups)))
         if applies:
             (allowed if allow else denied).append(Grant(mission=mission, product_types=types))
-    everything = not allowed and access_settings().default_visibility_all
+    everything = not allowed and default_all
     return VisibilityScope(everything=everything, allowed=tuple(allowed), denied=tuple(denied))
 
 

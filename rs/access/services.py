@@ -21,10 +21,11 @@ from django.utils import timezone
 from rs.access import external_issuers, keys
 from rs.access.choices import KeyState
 from rs.access.configuration import access_settings
-from rs.access.constants import CLOCK_SKEW_S, REFRESH_REUSE_GRACE_S, RIGHTS_VERSION_KEY, VISIBILITY_RULES_KEY
+from rs.access.constants import CLOCK_SKEW_S, REFRESH_REUSE_GRACE_S, VISIBILITY_RULES_KEY
 from rs.access.errors import GrantRefused
 from rs.access.models import ExternalIssuer, OAuthClient, RefreshToken, SigningKey, TokenSession, VisibilityRule
 from rs.access.principals import roles_of
+from rs.access.rights import rights_version_bump
 from rs.access.tokens import (
     AccessTokenSubject,
     SigningMaterial,
@@ -330,11 +331,7 @@ def rights_changed() -> None:
 
     def bump() -> None:
         cache.delete(VISIBILITY_RULES_KEY)
-        if not cache.add(RIGHTS_VERSION_KEY, 1, timeout=None):
-            try:
-                cache.incr(RIGHTS_VERSION_KEY)
-            except ValueError:  # evicted between add and incr
-                cache.set(RIGHTS_VERSION_KEY, 1, timeout=None)
+        rights_version_bump()
 
     transaction.on_commit(bump)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 import uuid
@@ -19,9 +20,17 @@ from django.core.cache import cache
 from rs.access import external_issuers, keys
 from rs.access.choices import AuthMethod
 from rs.access.configuration import AccessSettings, access_settings
-from rs.access.constants import CACHE_PREFIX, CLOCK_SKEW_S, ISSUERS_VERSION_KEY, KEYSET_VERSION_KEY, SIGNING_ALGORITHM
+from rs.access.constants import (
+    CACHE_PREFIX,
+    CLOCK_SKEW_S,
+    ISSUERS_VERSION_KEY,
+    KEYSET_VERSION_KEY,
+    RIGHTS_VERSION_KEY,
+    SIGNING_ALGORITHM,
+)
 from rs.access.errors import InvalidCredentials, decode_error_message
 from rs.access.principals import Principal, roles_closure
+from rs.access.rights import rights_version_of
 
 MAX_TOKEN_CHARS = 16 * 1024
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub", "aud", "jti"]
@@ -122,7 +131,7 @@ def bearer_principal(token: str, *, method: AuthMethod) -> Principal:
     iss, sub, sid = unverified.get("iss"), unverified.get("sub"), unverified.get("sid")
     if not isinstance(iss, str):
         raise InvalidCredentials("The token lacks the 'iss' claim.")
-    wanted = [KEYSET_VERSION_KEY, ISSUERS_VERSION_KEY]
+    wanted = [KEYSET_VERSION_KEY, ISSUERS_VERSION_KEY, RIGHTS_VERSION_KEY]
     if isinstance(sid, str):
         wanted.append(revoked_session_key(sid))
     if isinstance(sub, str):
@@ -132,7 +141,8 @@ def bearer_principal(token: str, *, method: AuthMethod) -> Principal:
     external = external_issuers.issuer_config(iss, version=external_issuers.issuers_version(
         marks.get(ISSUERS_VERSION_KEY)))
     if external is not None:
-        return external_issuers.external_principal(token, header=header, config=external, method=method)
+        principal = external_issuers.external_principal(token, header=header, config=external, method=method)
+        return dataclasses.replace(principal, rights_version=rights_version_of(marks.get(RIGHTS_VERSION_KEY)))
     config = access_settings()
     if not is_our_issuer(iss, config):
         raise InvalidCredentials("The token's issuer is not trusted.")
@@ -156,10 +166,10 @@ def bearer_principal(token: str, *, method: AuthMethod) -> Principal:
     not_before = marks.get(not_before_key(str(claims["sub"])))
     if not_before is not None and claims["iat"] <= not_before:
         raise InvalidCredentials("The token was revoked.")
-    return _our_principal(claims, method=method)
+    return _our_principal(claims, method=method, rights_version=rights_version_of(marks.get(RIGHTS_VERSION_KEY)))
 
 
-def _our_principal(claims: dict[str, Any], *, method: AuthMethod) -> Principal:
+def _our_principal(claims: dict[str, Any], *, method: AuthMethod, rights_version: int) -> Principal:
     subject = str(claims["sub"])
     if not subject.isdigit():
         raise InvalidCredentials("The token's subject is not one of our users.")
@@ -171,5 +181,5 @@ def _our_principal(claims: dict[str, Any], *, method: AuthMethod) -> Principal:
         groups=frozenset(g for g in groups if isinstance(g, str)) if isinstance(groups, list) else frozenset(),
         client_id=claims.get("azp"), token_id=str(claims["jti"]), method=method, issuer=str(claims["iss"]),
         subject=subject, expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
-        session_id=claims.get("sid"),
+        session_id=claims.get("sid"), rights_version=rights_version,
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from rs.catalog.query.entries import AttributeScalar, CatalogEntry
+from rs.catalog.query.entries import CatalogEntry
+from rs.catalog.query.timestamps import utc_text
 from rs.stac.constants import EXTENSIONS
 
 FOREVER = "9999-12-31T23:59:59.999999Z"  # EvictionDate of products kept forever, as the PRIP writes it
@@ -25,16 +26,7 @@ ENTRY_PROPERTIES = frozenset({"datetime", "start_datetime", "end_datetime", "cre
                               "prip:production_type", "prip:content_length"})
 
 
-def timestamp(value: datetime | None) -> str | None:
-    """RFC 3339 in UTC with six fraction digits, like the PRIP."""
-    if value is None:
-        return None
-    v = value.astimezone(UTC)
-    return f"{v:%Y-%m-%dT%H:%M:%S}.{v.microsecond:06d}Z"
-
-
-def _json_value(value: AttributeScalar) -> object:
-    return timestamp(value) if isinstance(value, datetime) else value
+timestamp = utc_text  # RFC 3339 in UTC with six fraction digits, like the PRIP
 
 
 def _epsg_of_tile(tile: object) -> str | None:
@@ -111,13 +103,14 @@ def item_properties(entry: CatalogEntry) -> tuple[dict[str, Any], list[str]]:
     """(properties, extension schema URLs) of one catalogue entry (with its attributes)."""
     attributes = {a.name: a.value for a in entry.attributes or ()}
     start, end = timestamp(entry.content_start), timestamp(entry.content_end)
+    published = timestamp(entry.publication_date)
     properties: dict[str, Any] = {
         # no sensing time (aux files): the publication instant, so that the item stays valid
-        "datetime": start or timestamp(entry.publication_date),
+        "datetime": start or published,
     }
     if start and end:
-        properties.update(start_datetime=start, end_datetime=end)
-    properties.update(created=timestamp(entry.publication_date), updated=timestamp(entry.modification_date))
+        properties["start_datetime"], properties["end_datetime"] = start, end
+    properties["created"], properties["updated"] = published, timestamp(entry.modification_date)
     if (platform := _platform(entry)) is not None:
         properties["platform"] = platform
     if entry.mission in ("S1", "S2", "S3"):
@@ -137,7 +130,7 @@ def item_properties(entry: CatalogEntry) -> tuple[dict[str, Any], list[str]]:
             properties.update(fields)
             extensions.append(EXTENSIONS[name])
     properties.update({
-        "published": timestamp(entry.publication_date),
+        "published": published,
         "expires": timestamp(entry.eviction_date) or FOREVER,
         "prip:id": str(entry.id),
         "prip:online": entry.online,
@@ -148,5 +141,6 @@ def item_properties(entry: CatalogEntry) -> tuple[dict[str, Any], list[str]]:
         properties["prip:origin_date"] = timestamp(entry.origin_date)
     extensions.append(EXTENSIONS["timestamps"])
     for name, value in attributes.items():
-        properties.setdefault(name, _json_value(value))
+        if name not in properties:
+            properties[name] = timestamp(value) if isinstance(value, datetime) else value
     return properties, extensions

@@ -4,9 +4,11 @@ assets served by the PRIP (same URLs, same authentication), lineage as derived_f
 from __future__ import annotations
 
 import json
+import re
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -31,10 +33,11 @@ class Roots:
     odata: str
 
     def item(self, collection: str, item_id: str) -> str:
-        return f"{self.stac}/collections/{quote(collection, safe='')}/items/{quote(item_id, safe='')}"
+        quoted = item_id if _URL_SAFE.fullmatch(item_id) else quote(item_id, safe="")  # product names are
+        return f"{self.stac}/collections/{_quoted(collection)}/items/{quoted}"
 
     def collection(self, collection: str) -> str:
-        return f"{self.stac}/collections/{quote(collection, safe='')}"
+        return f"{self.stac}/collections/{_quoted(collection)}"
 
 
 def item_id_of(entry: CatalogEntry) -> str:
@@ -42,8 +45,24 @@ def item_id_of(entry: CatalogEntry) -> str:
     return entry.file_name if name_convention() == "prip" else entry.name
 
 
+@lru_cache(maxsize=1024)
+def _collection_of(mission: str, product_type: str) -> str:
+    return collection_id(mission, product_type)
+
+
 def item_collection(entry: CatalogEntry) -> str:
-    return collection_id(entry.mission, entry.product_type)
+    return _collection_of(entry.mission, entry.product_type)
+
+
+@lru_cache(maxsize=1024)
+def _quoted(text: str) -> str:
+    return quote(text, safe="")
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+# how deep the points lie in each kind of coordinates (WKB shapes; other kinds are walked)
+_POINT_DEPTH = {"Point": 0, "LineString": 1, "MultiPoint": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}
 
 
 def _points(coordinates: Any) -> Iterator[Sequence[float]]:
@@ -54,16 +73,33 @@ def _points(coordinates: Any) -> Iterator[Sequence[float]]:
         yield from _points(item)
 
 
-def _extent(coordinates: Any) -> tuple[float, float, float, float]:
-    xs, ys = zip(*((p[0], p[1]) for p in _points(coordinates)), strict=True)
+def _flat_points(kind: str | None, coordinates: Any) -> list[Sequence[float]]:
+    depth = _POINT_DEPTH.get(kind or "")
+    if depth == 1:
+        return list(coordinates)
+    if depth == 2:
+        return [point for line in coordinates for point in line]
+    if depth == 3:
+        return [point for polygon in coordinates for ring in polygon for point in ring]
+    if depth == 0:
+        return [coordinates]
+    return list(_points(coordinates))
+
+
+def _extent(coordinates: Any, kind: str | None = None) -> tuple[float, float, float, float]:
+    points = _flat_points(kind, coordinates)
+    if not points:
+        raise ValueError("no point")
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
     return min(xs), min(ys), max(xs), max(ys)
 
 
 def _bbox(kind: str, coordinates: Any) -> list[float]:
     """The footprint's extent; a footprint split at ±180° gets a bbox across the antimeridian (west > east)."""
-    west, south, east, north = _extent(coordinates)
+    west, south, east, north = _extent(coordinates, kind)
     if kind == "MultiPolygon" and west == -180 and east == 180:
-        parts = [_extent(part) for part in coordinates]
+        parts = [_extent(part, "Polygon") for part in coordinates]
         eastern = [p for p in parts if p[2] == 180]
         western = [p for p in parts if p[0] == -180]
         if eastern and western and len(eastern) + len(western) == len(parts):

@@ -77,7 +77,9 @@ def page_request(params: SearchParameters, *, collection: str | None = None) -> 
         order=search_order(params.sortby),
         top=params.limit,
         skiptoken=params.skiptoken,
-        # properties come from the attributes, assets from the assets: fetched only when returned
+        # properties come from the attributes, assets from the assets, links from the lineage: fetched only when
+        # returned
         with_attributes=needs_attributes(params.fields),
         with_assets=wanted(params.fields, "assets"),
+        with_sources=wanted(params.fields, "links"),
     )

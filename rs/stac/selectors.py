@@ -1,14 +1,12 @@
-"""Reads of the STAC app: its collections, and the lineage of a page of items through the catalog's selectors."""
+"""Reads of the STAC app: its collections, and the lineage of items as the catalogue's page query returns it."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
 
-from rs.catalog import selectors as catalog_selectors
+from rs.catalog.query.entries import CatalogEntry
 from rs.catalog.query.names import delivered_file_name, name_convention
 from rs.stac.collection_ids import collection_id
 from rs.stac.models import CollectionExtent
@@ -32,17 +30,10 @@ class Source:
     item_id: str
 
 
-def sources_of(*, product_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Source]]:
-    """The published operational inputs of each product (derived_from links), for a whole page in one query."""
-    if not product_ids:
-        return {}
-    visible = catalog_selectors.products_published().values_list("id", flat=True)
-    rows = (catalog_selectors.products_by_ids(ids=product_ids).filter(inputs__in=visible)
-            .values_list("id", "inputs__mission", "inputs__product_type", "inputs__name", "inputs__storage_key")
-            .order_by("id", "inputs__name"))
+def sources_of(entry: CatalogEntry) -> list[Source]:
+    """The published operational inputs of a product (derived_from links), as its page query fetched them
+    (PageRequest.with_sources), by name."""
     file_names = name_convention() == "prip"
-    result: dict[uuid.UUID, list[Source]] = {}
-    for product_id, mission, product_type, name, key in rows:
-        item_id = delivered_file_name(name=name, storage_key=key) if file_names else name
-        result.setdefault(product_id, []).append(Source(collection_id(mission, product_type), item_id))
-    return result
+    return [Source(collection_id(ref.mission, ref.product_type),
+                   delivered_file_name(name=ref.name, storage_key=ref.storage_key) if file_names else ref.name)
+            for ref in entry.sources or ()]

@@ -69,17 +69,16 @@ def _visibility(request: HttpRequest) -> Q:
 
 def _features(request: HttpRequest, params: SearchParameters, *, visibility: Q, collection: str | None = None
               ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of items (one SQL query, plus one for lineage when links are returned) and the next page's token."""
+    """One page of items (one SQL query, lineage included when links are returned) and the next page's token."""
     try:
         page = catalog_page(request=replace(page_request(params, collection=collection), visibility=visibility))
     except InvalidSkipToken as exc:
         raise from_query_error(exc, parameter=PAGE_TOKEN) from None
     except QueryError as exc:
         raise from_query_error(exc, parameter="filter") from None
-    sources = selectors.sources_of(product_ids=[e.id for e in page.entries]) if wanted(params.fields, "links") else {}
     base = roots(request)
     parts = frozenset(part for part in PARTS if wanted(params.fields, part))
-    features = [projected(item_json(entry, base, sources=sources.get(entry.id, ()), parts=parts), params.fields)
+    features = [projected(item_json(entry, base, sources=selectors.sources_of(entry), parts=parts), params.fields)
                 for entry in page.entries]
     return features, page.next_skiptoken
 
@@ -146,14 +145,14 @@ def collection_items(request: HttpRequest, collection: str) -> HttpResponse:
 def collection_item(request: HttpRequest, collection: str, item: str) -> HttpResponse:
     visibility = _visibility(request)
     _collection(collection, visibility)
-    entries = [e for e in products_by_names(names=[item], with_attributes=True, with_assets=True,
+    entries = [e for e in products_by_names(names=[item], with_attributes=True, with_assets=True, with_sources=True,
                                             visibility=visibility)
                if item_collection(e) == collection]
     if not entries:
         raise not_found(f"No item {item!r} in collection {collection!r}")
     entry = entries[0]
-    sources = selectors.sources_of(product_ids=[entry.id]).get(entry.id, ())
-    return json_response(item_json(entry, roots(request), sources=sources), content_type=MEDIA_GEOJSON)
+    return json_response(item_json(entry, roots(request), sources=selectors.sources_of(entry)),
+                         content_type=MEDIA_GEOJSON)
 
 
 @stac_endpoint("GET", "POST")

@@ -70,22 +70,39 @@ def limits_for_users(*, user_ids: Iterable[int]) -> dict[int, Limits]:
     return {user_id: _resolve(default, rows.get(user_id)) for user_id in wanted}
 
 
+def limits_key(user_id: int | None) -> str:
+    """The cache key of one user's memo (read together with LIMITS_VERSION_KEY)."""
+    return f"{c.CACHE_PREFIX}limits:{user_id if user_id is not None else 'default'}"
+
+
 def limits_for(*, user_id: int | None) -> Limits:
     """One user's limits: one cache round trip while nothing changed."""
     if not _installed():
         return CDSE_LIMITS
-    key = f"{c.CACHE_PREFIX}limits:{user_id if user_id is not None else 'default'}"
+    key = limits_key(user_id)
     found = cache.get_many([c.LIMITS_VERSION_KEY, key])
-    version = found.get(c.LIMITS_VERSION_KEY, 0)
-    memo = found.get(key)
+    return limits_from_memo(user_id=user_id, version=found.get(c.LIMITS_VERSION_KEY), memo=found.get(key))
+
+
+def limits_from_memo(*, user_id: int | None, version: object, memo: object) -> Limits:
+    """The limits from the cached version and memo (read by the caller, possibly with other keys in the same round
+    trip); the rows are read and the memo stored again when it is missing or stale."""
+    if not _installed():
+        return CDSE_LIMITS
+    version = version or 0
     if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == version:
         return Limits(*memo[1])
+    from django.db.models import Q
+
     from rs.subscriptions.models import UserLimits
 
-    default = UserLimits.objects.filter(user__isnull=True).values(*_FIELDS).first()
-    own = UserLimits.objects.filter(user_id=user_id).values(*_FIELDS).first() if user_id is not None else None
-    limits = _resolve(default, own)
-    cache.set(key, (version, dataclasses.astuple(limits)), timeout=c.LIMITS_CACHE_S)
+    # the default row and the user's own, in one query
+    rows = {row["user_id"]: row for row in UserLimits.objects.filter(
+        Q(user__isnull=True) | Q(user_id=user_id) if user_id is not None else Q(user__isnull=True),
+    ).values("user_id", *_FIELDS)}
+    own = rows.get(user_id) if user_id is not None else None
+    limits = _resolve(rows.get(None), own)
+    cache.set(limits_key(user_id), (version, dataclasses.astuple(limits)), timeout=c.LIMITS_CACHE_S)
     return limits
 
 

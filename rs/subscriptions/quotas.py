@@ -3,24 +3,26 @@ concurrent downloads.
 
 * Requests: a counter per user and clock minute in the Django cache (Redis in the full deployment, files in the
   embedded default), shared by every web process; an atomic add/incr with an expiry, never a read-modify-write.
-  Every authenticated OData request is counted (searches, downloads, subscriptions), anonymous ones are not.
+  Every authenticated OData request is counted (searches, downloads, subscriptions), anonymous ones are not. On
+  Redis the count and the read of the caller's limits are one pipelined round trip.
 * Bytes: like CDSE's "12 TB per rolling 30 days", the bytes charged over the last `download_period_days` UTC days
   (today included), kept in the database (a month of usage must survive a cache eviction or restart) as one
   DownloadUsage bucket per user and day: admitting a download is one transaction — an UPDATE of today's bucket and a
-  read of at most `download_period_days` rows by the (owner, day) index, whatever the history — whose commit does
-  not wait for the disk. Charging first and checking after, with today's row locked in between, means two racing
-  downloads can both be refused, never both admitted beyond the quota. Bytes leave the window at
-  the UTC midnight that ends their day's period; Retry-After says when enough will have left. A redirect is charged
-  the product's ContentLength (or the Range asked for) when it is answered, since the bytes then flow from S3
-  without us. A streamed download is charged the same at its start and refunded what it did not send if the client
-  goes away.
-* Concurrent downloads: N slot keys per user in the cache, taken with `add` (atomic "set if absent") and an expiry.
+  read of at most `download_period_days` rows by the (owner, day) index, whatever the history, one statement on
+  PostgreSQL — whose commit does not wait for the disk. Charging first and checking after, with today's row locked
+  in between, means two racing downloads can both be refused, never both admitted beyond the quota. Bytes leave the
+  window at the UTC midnight that ends their day's period; Retry-After says when enough will have left. A redirect
+  is charged the product's ContentLength (or the Range asked for) when it is answered, since the bytes then flow
+  from S3 without us. A streamed download is charged the same at its start and refunded what it did not send if the
+  client goes away.
+* Concurrent downloads: N slot keys per user in the cache, taken with `add` (atomic "set if absent") and an expiry
+  (on Redis: one script that takes the first free one or answers when they free up).
   A stream holds its slot while bytes flow (renewed every STREAM_SLOT_RENEW_S) and frees it when it ends or is
   abandoned; a redirect holds one for the time the transfer would take at CDSE's per-connection rate, then it
   expires by itself.
 
-    request_admit(principal=p)                              # QuotaExceeded → 429 + Retry-After
-    ticket = download_admit(principal=p, size=n, hold_s=30)
+    limits = request_admit(principal=p)                     # QuotaExceeded → 429 + Retry-After
+    ticket = download_admit(principal=p, size=n, hold_s=30, limits=limits)
     ticket.release()                                        # stream ended
 """
 
@@ -33,15 +35,23 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.http import HttpRequest
 
 from rs.access.authentication import search_principal
 from rs.access.principals import Principal
+from rs.redis_cache import RedisCache
 from rs.subscriptions import selectors, services
-from rs.subscriptions.constants import CACHE_PREFIX, MAX_CONCURRENT_DOWNLOADS, STREAM_SLOT_LEASE_S
+from rs.subscriptions.constants import (
+    CACHE_PREFIX,
+    LIMITS_VERSION_KEY,
+    MAX_CONCURRENT_DOWNLOADS,
+    STREAM_SLOT_LEASE_S,
+)
 from rs.subscriptions.errors import QuotaExceeded
-from rs.subscriptions.limits import limits_for
+from rs.subscriptions.limits import Limits, limits_for, limits_from_memo, limits_key
+
+_MINUTE_KEY_S = 120  # a requests-per-minute counter outlives its minute, then goes
 
 
 def _owner(principal: Principal) -> str:
@@ -69,17 +79,43 @@ def _incr(key: str, delta: int, *, timeout: int) -> int:
         return delta
 
 
-def request_admit(*, principal: Principal, now: float | None = None) -> None:
-    """Count one request; QuotaExceeded beyond the user's requests per minute."""
-    limit = limits_for(user_id=principal.user_id).requests_per_minute
-    if limit is None:
-        return
+def _redis() -> RedisCache | None:
+    """The cache when it is Redis (one round trip for several counters), None otherwise (files, memory)."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    return backend if isinstance(backend, RedisCache) else None
+
+
+def _count_with_limits(redis: RedisCache, key: str, user_id: int | None) -> tuple[int, Limits]:
+    """Count one request and read the caller's limits in one round trip: the counter is incremented (and given its
+    expiry if it is new) whatever the limit, since a counter nobody reads costs nothing."""
+    counter = redis.raw_key(key)
+    pipe = redis.raw_client().pipeline(transaction=False)
+    pipe.incrby(counter, 1)
+    pipe.expire(counter, _MINUTE_KEY_S, nx=True)  # only a new counter's (EXPIRE NX: Redis 7)
+    pipe.mget(redis.raw_key(LIMITS_VERSION_KEY), redis.raw_key(limits_key(user_id)))
+    count, _, (version, memo) = pipe.execute()
+    return int(count), limits_from_memo(user_id=user_id, version=redis.decode(version), memo=redis.decode(memo))
+
+
+def request_admit(*, principal: Principal, now: float | None = None) -> Limits:
+    """Count one request; QuotaExceeded beyond the user's requests per minute. Returns the user's limits (a download
+    needs them next)."""
     now = time.time() if now is None else now
     minute = int(now // 60)
-    count = _incr(f"{CACHE_PREFIX}rpm:{_owner(principal)}:{minute}", 1, timeout=120)
-    if count > limit:
+    key = f"{CACHE_PREFIX}rpm:{_owner(principal)}:{minute}"
+    redis = _redis()
+    if redis is not None:
+        count, limits = _count_with_limits(redis, key, principal.user_id)
+    else:
+        limits = limits_for(user_id=principal.user_id)
+        if limits.requests_per_minute is None:
+            return limits
+        count = _incr(key, 1, timeout=_MINUTE_KEY_S)
+    limit = limits.requests_per_minute
+    if limit is not None and count > limit:
         raise QuotaExceeded(f"More than {limit} requests in one minute.",
                             retry_after_s=math.ceil((minute + 1) * 60 - now))
+    return limits
 
 
 def caller_admit(*, request: HttpRequest) -> Principal | None:
@@ -157,9 +193,11 @@ def _bytes_charge(ticket: DownloadTicket, *, owner: str, size: int, limit: int, 
                         f"used in the last {period_days} days, {size} asked).", retry_after_s=retry_after)
 
 
-def download_admit(*, principal: Principal, size: int, hold_s: int, now: float | None = None) -> DownloadTicket:
-    """Charge `size` bytes and take a download slot for `hold_s` seconds, or raise QuotaExceeded (nothing held)."""
-    limits = limits_for(user_id=principal.user_id)
+def download_admit(*, principal: Principal, size: int, hold_s: int, now: float | None = None,
+                   limits: Limits | None = None) -> DownloadTicket:
+    """Charge `size` bytes and take a download slot for `hold_s` seconds, or raise QuotaExceeded (nothing held).
+    `limits`: the principal's, when request_admit just returned them."""
+    limits = limits_for(user_id=principal.user_id) if limits is None else limits
     now = time.time() if now is None else now
     ticket = DownloadTicket(usage_owner=None, usage_day=None, charged=0, slot_key=None, slot_value="")
     if limits.download_bytes is not None:
@@ -175,17 +213,34 @@ def download_admit(*, principal: Principal, size: int, hold_s: int, now: float |
     return ticket
 
 
+# Takes the first free slot key (SET NX with the expiry), or answers every slot's value: one round trip.
+_SLOT_TAKE = """
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, ARGV[1], 'NX', 'EX', ARGV[2]) then return i end
+end
+return redis.call('MGET', unpack(KEYS))
+"""
+
+
 def _slot_take(owner: str, count: int, hold_s: int, now: float) -> tuple[str, str]:
     if count == 0:
         raise QuotaExceeded("This account may not download (its limit is 0 concurrent downloads).",
                             retry_after_s=3600)
     keys = [f"{CACHE_PREFIX}slot:{owner}:{i}" for i in range(min(count, MAX_CONCURRENT_DOWNLOADS))]
-    taken = cache.get_many(keys)
     value = _slot_value(secrets.token_hex(8), hold_s)
-    for key in keys:
-        if key not in taken and cache.add(key, value, timeout=hold_s):
-            return key, value
-    ends = [float(v.partition("|")[2] or 0) for v in cache.get_many(keys).values() if isinstance(v, str)]
+    redis = _redis()
+    if redis is not None:
+        answer = redis.script(_SLOT_TAKE)(keys=[redis.raw_key(k) for k in keys], args=[redis.encode(value), hold_s])
+        if isinstance(answer, int):
+            return keys[answer - 1], value
+        held = [redis.decode(raw) for raw in answer]
+    else:
+        taken = cache.get_many(keys)
+        for key in keys:
+            if key not in taken and cache.add(key, value, timeout=hold_s):
+                return key, value
+        held = list(cache.get_many(keys).values())
+    ends = [float(v.partition("|")[2] or 0) for v in held if isinstance(v, str)]
     wait = math.ceil(min(ends, default=now + 1) - now)
     raise QuotaExceeded(f"{count} downloads are already running (the maximum at a time).", retry_after_s=wait)
 

@@ -180,12 +180,40 @@ def _bucket_add(*, owner: str, day: date, delta: int) -> None:
 def download_usage_charge(*, owner: str, day: date, delta: int, since: date) -> list[tuple[date, int]]:
     """Add `delta` bytes to the owner's bucket of `day` and return the owner's buckets from `since` on, oldest
     first, in one transaction: today's row stays locked from the UPDATE to the read, so two admissions of one owner
-    see each other's charge. One UPDATE and one index range in the steady state."""
+    see each other's charge. One UPDATE and one index range in the steady state (one statement on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        buckets = _charge_statement(owner=owner, day=day, delta=delta, since=since)
+        if buckets is not None:
+            return buckets
     with transaction.atomic():
         _relaxed_commit()
         _bucket_add(owner=owner, day=day, delta=delta)
         return list(DownloadUsage.objects.filter(owner=owner, day__gte=since).order_by("day")
                     .values_list("day", "bytes"))
+
+
+_CHARGE_SQL = (
+    "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)), "
+    "charged AS (UPDATE {table} SET bytes = GREATEST(bytes + %s, 0) WHERE owner = %s AND day = %s "
+    "RETURNING day, bytes) "
+    "SELECT day, bytes FROM charged, relaxed "
+    "UNION ALL SELECT day, bytes FROM {table} WHERE owner = %s AND day >= %s AND day <> %s "
+    "ORDER BY day"
+)
+
+
+def _charge_statement(*, owner: str, day: date, delta: int, since: date) -> list[tuple[date, int]] | None:
+    """The charge of an existing bucket as one statement, its own transaction (one round trip): the UPDATE's row
+    lock is held until the statement commits, and set_config(…, true) relaxes that commit only (_relaxed_commit).
+    The period's other rows are read beside the updated one. None when `day` has no bucket yet (the first download
+    of the day creates it the long way)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHARGE_SQL.format(table=connection.ops.quote_name(DownloadUsage._meta.db_table)),
+                       [delta, owner, day, owner, since, day])
+        rows = cursor.fetchall()
+    if all(bucket_day != day for bucket_day, _ in rows):
+        return None
+    return [(bucket_day, amount) for bucket_day, amount in rows if bucket_day >= since]
 
 
 def download_usage_add(*, owner: str, day: date, delta: int) -> None:

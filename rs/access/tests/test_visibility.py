@@ -114,6 +114,29 @@ def test_the_rules_are_read_once_then_served_from_the_cache(catalog, django_asse
     assert visible(visibility_filter(principal())) == ["IW_GRDH_1S", "IW_SLC__1S", "S2MSI1C", "S2MSI2A"]
 
 
+def test_a_scope_is_memoised_in_the_process_under_the_rights_version(catalog, django_assert_num_queries,
+                                                                      on_commit):
+    from django.core.cache import cache
+
+    from rs.access.constants import RIGHTS_VERSION_KEY, VISIBILITY_RULES_KEY
+
+    with on_commit():
+        rule(mission="S1")
+    visibility_filter(principal())
+    cache.delete(VISIBILITY_RULES_KEY)  # the memo, not the cached rules, answers while the version is unchanged
+    with django_assert_num_queries(0):
+        scope = visibility_filter(principal())
+    assert visible(scope) == ["IW_GRDH_1S", "IW_SLC__1S"]
+    with on_commit():
+        rule(mission="S3")  # a change bumps the version: the memo is stale at once
+    assert visible(visibility_filter(principal())) == ["IW_GRDH_1S", "IW_SLC__1S", "OL_1_EFR___"]
+    version = cache.get(RIGHTS_VERSION_KEY)
+    cache.clear()  # an emptied cache starts another version, never one a memo was made under
+    VisibilityRule.objects.filter(mission="S3").delete()  # behind the services' back, seen after the clear
+    assert visible(visibility_filter(principal())) == ["IW_GRDH_1S", "IW_SLC__1S"]
+    assert cache.get(RIGHTS_VERSION_KEY) not in (None, version, version + 1)
+
+
 def test_search_may_be_anonymous_only_when_configured(settings, catalog):
     request = RequestFactory().get("/odata/v1/Products")
     request.user = AnonymousUser()

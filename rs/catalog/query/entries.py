@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.gis.geos import GEOSGeometry
 
@@ -19,17 +19,26 @@ from rs.catalog.query.names import delivered_file_name
 AttributeScalar = str | int | float | bool | datetime | None
 
 
-@dataclass(frozen=True)
-class AttributeValue:
+class AttributeValue(NamedTuple):
+    """A named tuple: a page with its attributes makes thousands (a frozen dataclass costs several times more)."""
+
     name: str
     value_type: str  # an AttributeType value: String, Integer, Double, Boolean, DateTimeOffset
     value: AttributeScalar
 
 
-@dataclass(frozen=True)
-class AssetEntry:
+class AssetEntry(NamedTuple):
     id: uuid.UUID
     type: str
+    name: str
+    storage_key: str
+
+
+class SourceRef(NamedTuple):
+    """A published input of a product (its lineage): what an API needs to point at it."""
+
+    mission: str
+    product_type: str
     name: str
     storage_key: str
 
@@ -62,6 +71,7 @@ class CatalogEntry:
     mission: str = ""  # S1, S2, S3 (STAC: the collection and platform)
     platform: str = ""  # satellite unit A-D, '_' for files valid for every unit
     product_type: str = ""  # as catalogued (STAC: the collection)
+    sources: tuple[SourceRef, ...] | None = None  # published inputs by name; None: not asked for
 
     @cached_property
     def footprint(self) -> GEOSGeometry | None:
@@ -88,17 +98,30 @@ def _attribute(value_type: str, raw: object) -> AttributeScalar:
     return raw if isinstance(raw, str | int | float | bool) else None
 
 
-_VALUE_KEYS = {AttributeType.STRING: "s", AttributeType.INTEGER: "i", AttributeType.DOUBLE: "d",
-               AttributeType.BOOLEAN: "b", AttributeType.DATETIME: "v"}
+# the member of the aggregated JSON object that holds each type's value (plain strings: no enum lookup per item)
+_VALUE_KEYS = {str(AttributeType.STRING): "s", str(AttributeType.INTEGER): "i", str(AttributeType.DOUBLE): "d",
+               str(AttributeType.BOOLEAN): "b", str(AttributeType.DATETIME): "v"}
+_STRING, _INTEGER = str(AttributeType.STRING), str(AttributeType.INTEGER)
 
 
 def attributes_from_aggregate(items: object) -> tuple[AttributeValue, ...]:
     """The JSON array the page query aggregates per product: [{n: name, t: type, s|i|d|b|v: value}, …]."""
+    if not isinstance(items, list):
+        return ()
     result = []
-    for item in items if isinstance(items, list) else []:
+    for item in items:
         value_type = str(item["t"])
-        key = _VALUE_KEYS.get(AttributeType(value_type), "s")
-        result.append(AttributeValue(str(item["n"]), value_type, _attribute(value_type, item.get(key))))
+        key = _VALUE_KEYS.get(value_type)
+        if key is None:
+            AttributeType(value_type)  # an unknown type is an error, as it always was
+            key = "s"
+        raw = item.get(key)
+        # strings and integers as JSON gives them (the common case), the rest through the conversions
+        if (value_type == _STRING and type(raw) is str) or (value_type == _INTEGER and type(raw) is int):
+            value: AttributeScalar = raw
+        else:
+            value = _attribute(value_type, raw)
+        result.append(AttributeValue(str(item["n"]), value_type, value))
     return tuple(result)
 
 
@@ -121,17 +144,45 @@ def _footprint_wkb(row: Product | DeletedProduct) -> bytes | None:
 _MISSING = object()
 
 
-def entry_from_product(row: Product, *, with_attributes: bool, with_assets: bool) -> CatalogEntry:
+# The Product columns a CatalogEntry is made of, in the order entry_from_values reads them; the page query selects
+# these (with the footprint as WKB and the expansions' JSON after them) as plain tuples, no model instance per row.
+ENTRY_FIELDS = ("id", "name", "content_type", "content_length", "origin_date", "publication_date", "modification_date",
+                "online", "eviction_date", "storage_key", "md5", "md5_date", "blake3", "blake3_date", "content_start",
+                "content_end", "production_type", "mission", "platform", "product_type")
+
+
+def sources_from_aggregate(items: object) -> tuple[SourceRef, ...]:
+    """[{m: mission, t: product type, n: name, k: storage key}, …], by name."""
+    refs = [SourceRef(str(item["m"]), str(item["t"]), str(item["n"]), str(item["k"]))
+            for item in (items if isinstance(items, list) else [])]
+    return tuple(sorted(refs, key=lambda ref: ref.name))
+
+
+def entry_from_values(row: tuple[Any, ...], *, with_attributes: bool, with_assets: bool,
+                      with_sources: bool = False) -> CatalogEntry:
+    """An entry from a row of ENTRY_FIELDS, then `footprint_wkb`, then `attributes_json`, `assets_json` and
+    `sources_json` when asked for (in that order)."""
+    (id_, name, content_type, content_length, origin_date, publication_date, modification_date, online,
+     eviction_date, storage_key, md5, md5_date, blake3, blake3_date, content_start, content_end, production_type,
+     mission, platform, product_type, wkb, *expansions) = row
+    attributes = assets = sources = None
+    position = 0
+    if with_attributes:
+        attributes = attributes_from_aggregate(expansions[position])
+        position += 1
+    if with_assets:
+        assets = assets_from_aggregate(expansions[position])
+        position += 1
+    if with_sources:
+        sources = sources_from_aggregate(expansions[position])
     return CatalogEntry(
-        id=row.id, name=row.name, file_name=delivered_file_name(name=row.name, storage_key=row.storage_key),
-        content_type=row.content_type, content_length=row.content_length, origin_date=row.origin_date,
-        publication_date=row.publication_date, modification_date=row.modification_date, online=row.online,
-        eviction_date=row.eviction_date, storage_key=row.storage_key, md5=row.md5, md5_date=row.md5_date,
-        blake3=row.blake3, blake3_date=row.blake3_date, content_start=row.content_start,
-        content_end=row.content_end, footprint_wkb=_footprint_wkb(row), production_type=row.production_type,
-        attributes=attributes_from_aggregate(getattr(row, "attributes_json", None)) if with_attributes else None,
-        assets=assets_from_aggregate(getattr(row, "assets_json", None)) if with_assets else None,
-        mission=row.mission, platform=row.platform, product_type=row.product_type,
+        id=id_, name=name, file_name=delivered_file_name(name=name, storage_key=storage_key),
+        content_type=content_type, content_length=content_length, origin_date=origin_date,
+        publication_date=publication_date, modification_date=modification_date, online=online,
+        eviction_date=eviction_date, storage_key=storage_key, md5=md5, md5_date=md5_date, blake3=blake3,
+        blake3_date=blake3_date, content_start=content_start, content_end=content_end,
+        footprint_wkb=None if wkb is None else bytes(wkb), production_type=production_type, attributes=attributes,
+        assets=assets, mission=mission, platform=platform, product_type=product_type, sources=sources,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.gis.db.models.functions import AsWKB
 from django.db import connection
@@ -15,9 +15,9 @@ from django.db.models.functions import JSONObject
 
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.choices import OPERATIONAL_SCOPE
-from rs.catalog.models import DeletedProduct, Product, ProductAsset, ProductAttribute
+from rs.catalog.models import DeletedProduct, Product, ProductAsset, ProductAttribute, ProductInput
 from rs.catalog.query.compiler import compile_after, compile_filter, compile_ordering, order_values
-from rs.catalog.query.entries import CatalogEntry, entry_from_deleted, entry_from_product
+from rs.catalog.query.entries import ENTRY_FIELDS, CatalogEntry, entry_from_deleted, entry_from_values
 from rs.catalog.query.keyset import query_fingerprint, skiptoken_decode, skiptoken_encode
 from rs.catalog.query.names import delivered_file_name_expression, name_convention
 from rs.catalog.query.orderby import parse_orderby
@@ -36,6 +36,7 @@ class PageRequest:
     count: bool = False
     with_attributes: bool = False
     with_assets: bool = False
+    with_sources: bool = False  # the published inputs (STAC's derived_from links), in the same query
     # What the reader may see (rs.access.selectors.visibility_q): ANDed with the filter; Q() = everything
     visibility: Q = field(default_factory=Q)
 
@@ -70,7 +71,8 @@ def _json_array(item: JSONObject) -> Aggregate:
     return _JSONGroupArray(item)
 
 
-def _with_expansions(qs: QuerySet[Product], *, attributes: bool, assets: bool) -> QuerySet[Product]:
+def _with_expansions(qs: QuerySet[Product], *, attributes: bool, assets: bool,
+                     sources: bool = False) -> QuerySet[Product]:
     if attributes:
         item = JSONObject(n="name", t="value_type", s="value_string", i="value_integer", d="value_double",
                           b="value_boolean", v="value_datetime")
@@ -82,29 +84,38 @@ def _with_expansions(qs: QuerySet[Product], *, attributes: bool, assets: bool) -
         assets_rows = (ProductAsset.objects.filter(product_id=OuterRef("pk")).order_by().values("product_id")
                 .annotate(items=_json_array(item)).values("items"))
         qs = qs.annotate(assets_json=Subquery(assets_rows, output_field=JSONField()))
+    if sources:
+        # lineage: the inputs the PRIP publishes (whoever the reader is, like the inputs' own links)
+        item = JSONObject(m="input__mission", t="input__product_type", n="input__name", k="input__storage_key")
+        source_rows = (ProductInput.objects.filter(output_id=OuterRef("pk"), input__scope=OPERATIONAL_SCOPE,
+                                                   input__publication_date__isnull=False)
+                       .order_by().values("output_id").annotate(items=_json_array(item)).values("items"))
+        qs = qs.annotate(sources_json=Subquery(source_rows, output_field=JSONField()))
     return qs
-
-
-# The Product columns a CatalogEntry is made of (entries.entry_from_product) and every orderable one: the page
-# query reads these only (the other eleven, four of them dates, would be parsed per row for nothing).
-ENTRY_FIELDS = ("id", "name", "content_type", "content_length", "origin_date", "publication_date", "modification_date",
-                "online", "eviction_date", "storage_key", "md5", "md5_date", "blake3", "blake3_date", "content_start",
-                "content_end", "production_type", "mission", "platform", "product_type")
 
 
 def _entry_columns(qs: QuerySet[Any]) -> QuerySet[Any]:
     """The entry's columns, with the footprint as WKB bytes (entries.CatalogEntry.footprint_wkb) instead of a GEOS
-    geometry built per row."""
+    geometry built per row (DeletedProducts: model rows, their attributes are a JSON column)."""
     qs = qs.only(*ENTRY_FIELDS) if qs.model is Product else qs.defer("footprint")
     return qs.annotate(footprint_wkb=AsWKB("footprint"))
 
 
-def _entries(rows: Sequence[Product | DeletedProduct], *, attributes: bool, assets: bool) -> list[CatalogEntry]:
-    return [
-        entry_from_product(row, with_attributes=attributes, with_assets=assets) if isinstance(row, Product)
-        else entry_from_deleted(row, with_attributes=attributes)
-        for row in rows
-    ]
+def _product_entries(qs: QuerySet[Product], *, attributes: bool, assets: bool, sources: bool = False,
+                     window: tuple[int, int | None] = (0, None)) -> list[CatalogEntry]:
+    """Products as entries straight from the rows' tuples (no model instance): ENTRY_FIELDS, the footprint's WKB,
+    then the expansions asked for; rows window[0] to window[1] of `qs`."""
+    columns = [*ENTRY_FIELDS, "footprint_wkb", *(["attributes_json"] if attributes else []),
+               *(["assets_json"] if assets else []), *(["sources_json"] if sources else [])]
+    rows = _with_expansions(qs.annotate(footprint_wkb=AsWKB("footprint")), attributes=attributes, assets=assets,
+                            sources=sources)
+    start, end = window
+    return [entry_from_values(row, with_attributes=attributes, with_assets=assets, with_sources=sources)
+            for row in rows.values_list(*columns)[start:end]]
+
+
+def _entries(rows: Sequence[DeletedProduct], *, attributes: bool) -> list[CatalogEntry]:
+    return [entry_from_deleted(row, with_attributes=attributes) for row in rows]
 
 
 def catalog_count(*, entity: Entity, filter: Node | None, visibility: Q | None = None) -> int:
@@ -136,26 +147,30 @@ def catalog_page(*, request: PageRequest) -> Page:
     ordering = compile_ordering(order, entity=entity, convention=convention)
     start = 0 if keyset is not None else request.skip
     end = start + request.top + 1  # one more row says whether more exist
-    expand = request.with_attributes or request.with_assets
+    expand = request.with_attributes or request.with_assets or request.with_sources
+    entries: list[CatalogEntry]
     if entity is Entity.PRODUCTS and (expand or start > 0):
         # The page's ids first, then its rows: the rows an OFFSET skips are never fetched (the id list can come from
         # an index alone, e.g. product_mission_published for a collection), and the expansions' sub-selects run for
         # the page's rows only.
         page_ids = filtered.order_by(*ordering)[start:end].values("pk")
-        outer = _entry_columns(Product.objects.filter(pk__in=page_ids)).order_by(*ordering)
-        rows: list[Product | DeletedProduct] = list(
-            _with_expansions(outer, attributes=request.with_attributes, assets=request.with_assets)
-        )
+        entries = _product_entries(Product.objects.filter(pk__in=page_ids).order_by(*ordering),
+                                   attributes=request.with_attributes, assets=request.with_assets,
+                                   sources=request.with_sources)
+    elif entity is Entity.PRODUCTS:
+        entries = _product_entries(cast(QuerySet[Product], filtered).order_by(*ordering), attributes=False,
+                                   assets=False, window=(start, end))
     else:
-        rows = list(_entry_columns(filtered).order_by(*ordering)[start:end])
-    more = len(rows) > request.top
-    rows = rows[: request.top]
+        entries = _entries(list(_entry_columns(filtered).order_by(*ordering)[start:end]),
+                           attributes=request.with_attributes)
+    more = len(entries) > request.top
+    entries = entries[: request.top]
     token = None
     if more:
-        values = order_values(rows[-1], order, entity=entity, convention=convention)
+        values = order_values(entries[-1], order, entity=entity, convention=convention)
         token = skiptoken_encode(fingerprint=fingerprint, values=values, offset=offset + request.top)
     return Page(
-        entries=_entries(rows, attributes=request.with_attributes, assets=request.with_assets),
+        entries=entries,
         count=count,
         next_offset=offset + request.top if more else None,
         next_skiptoken=token,
@@ -167,16 +182,15 @@ def catalog_entry(*, entity: Entity, entry_id: uuid.UUID, with_attributes: bool 
     """One visible product (or deleted product) by Id, with its expansions, in one query; None if not visible."""
     if entity is Entity.PRODUCTS:
         published = catalog_selectors.products_published().filter(visibility or Q(), pk=entry_id)
-        qs = _with_expansions(_entry_columns(published), attributes=with_attributes, assets=with_assets)
-        rows: list[Product | DeletedProduct] = list(qs[:1])
+        entries = _product_entries(published, attributes=with_attributes, assets=with_assets, window=(0, 1))
     else:
         rows = list(_entry_columns(catalog_queryset(entity).filter(visibility or Q(), pk=entry_id))[:1])
-    entries = _entries(rows, attributes=with_attributes, assets=with_assets)
+        entries = _entries(rows, attributes=with_attributes)
     return entries[0] if entries else None
 
 
 def products_by_names(*, names: Sequence[str], with_attributes: bool = False, with_assets: bool = False,
-                      visibility: Q | None = None) -> list[CatalogEntry]:
+                      with_sources: bool = False, visibility: Q | None = None) -> list[CatalogEntry]:
     """OData.CSC.FilterList: the visible products among `names`, in the order of `names`; unknown names skipped."""
     unique = list(dict.fromkeys(names))
     if not unique:
@@ -189,9 +203,8 @@ def products_by_names(*, names: Sequence[str], with_attributes: bool = False, wi
     qs = catalog_selectors.products_published().filter(condition, visibility or Q())
     if convention == "prip":
         qs = qs.annotate(odata_name=name)
-    qs = _with_expansions(_entry_columns(qs).order_by(position, "id"), attributes=with_attributes,
-                          assets=with_assets)
-    return _entries(list(qs), attributes=with_attributes, assets=with_assets)
+    return _product_entries(qs.order_by(position, "id"), attributes=with_attributes, assets=with_assets,
+                            sources=with_sources)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class _Reader:
         self.i += 8 * count * dims
         if dims == 2:
             pairs = iter(values)
-            return [[x, y] for x, y in zip(pairs, pairs, strict=True)]
+            return list(map(list, zip(pairs, pairs, strict=True)))
         return [list(values[k:k + dims]) for k in range(0, len(values), dims)]
 
 

@@ -20,6 +20,7 @@ from django.utils.http import content_disposition_header
 from rs.catalog.storage.base import READ_CHUNK_BYTES, ObjectStore, Source, StoredObject, StreamDigest, range_check
 from rs.catalog.storage.errors import ObjectNotFound, StorageError
 from rs.catalog.storage.keys import key_check, prefix_check
+from rs.catalog.storage.presign import PathStylePresigner
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -38,7 +39,8 @@ _MD5_ETAG = re.compile(r"[0-9a-f]{32}")
 class S3ObjectStore(ObjectStore):
     """Objects in one bucket; large uploads go up in parts of RS_S3_MULTIPART_CHUNK_BYTES."""
 
-    def __init__(self, *, client: S3Client, bucket: str, presign_client: S3Client | None = None) -> None:
+    def __init__(self, *, client: S3Client, bucket: str, presign_client: S3Client | None = None,
+                 presigner: PathStylePresigner | None = None) -> None:
         self._client = client
         # An empty PUT with "Expect: 100-continue" makes SeaweedFS answer twice (100, then 200 after botocore has
         # stopped reading), which leaves a stray response on the kept-alive connection: the next request on it
@@ -47,6 +49,8 @@ class S3ObjectStore(ObjectStore):
                                     unique_id="rs-no-expect-for-empty-body")
         # Presigned URLs are used by clients outside the deployment's network: they must name the public endpoint.
         self._presign_client = presign_client or client
+        # the same URLs as the presign client's, signed without botocore's per-call machinery (path style only)
+        self._presigner = presigner
         self.bucket = bucket
 
     @classmethod
@@ -63,7 +67,14 @@ class S3ObjectStore(ObjectStore):
                 aws_access_key_id=settings.RS_S3_ACCESS_KEY, aws_secret_access_key=settings.RS_S3_SECRET_KEY,
                 config=config,
             )
-        return cls(client=client, bucket=storage.bucket_name, presign_client=presign_client)
+        presigner = None
+        if settings.RS_S3_ADDRESSING_STYLE == "path":
+            presigner = PathStylePresigner(
+                endpoint_url=public or settings.RS_S3_ENDPOINT_URL, bucket=storage.bucket_name,
+                region=settings.RS_S3_REGION, access_key=settings.RS_S3_ACCESS_KEY,
+                secret_key=settings.RS_S3_SECRET_KEY,
+            )
+        return cls(client=client, bucket=storage.bucket_name, presign_client=presign_client, presigner=presigner)
 
     def put_stream(
         self,
@@ -219,11 +230,11 @@ class S3ObjectStore(ObjectStore):
         lifetime = settings.RS_DOWNLOAD_URL_EXPIRY_S if expires_s is None else expires_s
         if lifetime < 1:
             raise ValueError(f"expires_s={lifetime}: a download URL must live at least one second")
-        params = {
-            "Bucket": self.bucket,
-            "Key": key,
-            "ResponseContentDisposition": content_disposition_header(as_attachment=True, filename=filename),
-        }
+        disposition = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
+        if self._presigner is not None:
+            return self._presigner.url(key=key, params={"response-content-disposition": disposition},
+                                       expires_s=lifetime)
+        params = {"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition}
         with _s3_errors(key):
             return self._presign_client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)
 

@@ -31,6 +31,7 @@ from rs.prip.download.targets import DownloadTarget, ProductOffline, asset_targe
 from rs.prip.odata.errors import ODataError, odata_endpoint
 from rs.subscriptions.constants import REDIRECT_ASSUMED_BYTES_PER_S, REDIRECT_SLOT_MIN_S, STREAM_SLOT_LEASE_S
 from rs.subscriptions.errors import QuotaExceeded
+from rs.subscriptions.limits import Limits
 from rs.subscriptions.quotas import DownloadTicket, download_admit, request_admit
 
 logger = logging.getLogger(__name__)
@@ -84,11 +85,11 @@ def _download(request: HttpRequest, resolve: Resolver) -> HttpResponseBase:
     log line would carry the query string (eodag's ?token=)."""
     try:
         principal = require_principal(request, role=Role.USER)
-        request_admit(principal=principal)
+        limits = request_admit(principal=principal)
         target = resolve(principal)
         if settings.RS_STORAGE == "s3":
-            return _redirect(request, principal, target)
-        return _stream(request, principal, target)
+            return _redirect(request, principal, limits, target)
+        return _stream(request, principal, limits, target)
     except (AccessError, QuotaExceeded) as exc:
         raise ODataError(exc.status, exc.code, str(exc), headers=exc.headers) from None
     except ProductOffline as exc:
@@ -114,18 +115,22 @@ def _download(request: HttpRequest, resolve: Resolver) -> HttpResponseBase:
         raise ODataError(500, "InternalError", f"Unexpected error (request id {request_id})") from None
 
 
-def _admit(principal: Principal, target: DownloadTarget, *, length: int, hold_s: int) -> DownloadTicket | None:
-    return download_admit(principal=principal, size=length, hold_s=hold_s) if target.metered else None
+def _admit(principal: Principal, limits: Limits, target: DownloadTarget, *, length: int,
+           hold_s: int) -> DownloadTicket | None:
+    if not target.metered:
+        return None
+    return download_admit(principal=principal, size=length, hold_s=hold_s, limits=limits)
 
 
-def _redirect(request: HttpRequest, principal: Principal, target: DownloadTarget) -> HttpResponseBase:
+def _redirect(request: HttpRequest, principal: Principal, limits: Limits, target: DownloadTarget
+              ) -> HttpResponseBase:
     if request.method == "HEAD":  # never a presigned URL: its signature covers GET only (cdsetool walks with HEAD)
         return head_response(target, size=target.size)
     part = byte_range(request, target, size=target.size)
     length = target.size if part is None else part[1] - part[0] + 1
     expiry = settings.RS_DOWNLOAD_URL_EXPIRY_S
     hold = min(expiry, max(REDIRECT_SLOT_MIN_S, math.ceil(length / REDIRECT_ASSUMED_BYTES_PER_S)))
-    ticket = _admit(principal, target, length=length, hold_s=hold)
+    ticket = _admit(principal, limits, target, length=length, hold_s=hold)
     try:
         url = object_store().download_url(key=target.key, filename=target.filename, expires_s=expiry)
     except BaseException:
@@ -136,7 +141,7 @@ def _redirect(request: HttpRequest, principal: Principal, target: DownloadTarget
     return redirect_response(url)
 
 
-def _stream(request: HttpRequest, principal: Principal, target: DownloadTarget) -> HttpResponseBase:
+def _stream(request: HttpRequest, principal: Principal, limits: Limits, target: DownloadTarget) -> HttpResponseBase:
     store = object_store()
     size = store.size(target.key)  # the file's own length: Content-Length must be what is sent
     if request.method == "HEAD":
@@ -144,7 +149,7 @@ def _stream(request: HttpRequest, principal: Principal, target: DownloadTarget) 
     part = byte_range(request, target, size=size)
     start, end = part or (0, size - 1)
     length = end - start + 1 if size else 0
-    ticket = _admit(principal, target, length=length, hold_s=STREAM_SLOT_LEASE_S)
+    ticket = _admit(principal, limits, target, length=length, hold_s=STREAM_SLOT_LEASE_S)
     try:
         chunks = store.open_range(key=target.key, start=start, end=end) if length else iter(())
     except BaseException:

@@ -3,9 +3,10 @@ Footprint as an upper-case EWKT string with plain decimals, GeoFootprint as GeoJ
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.contrib.gis.geos import GEOSGeometry
 
 from rs.catalog.choices import AssetType
 from rs.catalog.query.entries import AttributeValue, CatalogEntry
+from rs.catalog.query.timestamps import utc_text
 from rs.catalog.query.wkb import shape_is_empty, wkb_shape
 from rs.prip.odata.options import TYPED_ATTRIBUTES
 
@@ -21,12 +23,7 @@ MEDIA_TYPE = "application/octet-stream"
 NAVIGATION_ORDER = ("Attributes", "Assets", "Locations", "Quicklooks", *TYPED_ATTRIBUTES)
 
 
-def timestamp(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    v = value.astimezone(UTC)
-    return (f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}."
-            f"{v.microsecond:06d}Z")
+timestamp = utc_text  # six-digit UTC timestamps (rs.catalog.query.timestamps)
 
 
 def _number(value: float) -> str:
@@ -37,8 +34,17 @@ def _number(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+_INTEGRAL = re.compile(r"\.0(?=[ ,]|$)")  # repr's ".0" of a whole number, before a separator or at the end
+
+
 def _points(coords: Iterable[Sequence[float]]) -> str:
-    return ", ".join(f"{_number(c[0])} {_number(c[1])}" for c in coords)
+    """"x y, x y, …" of a ring or line: every number written by repr at once, then the whole numbers' ".0" cut;
+    number by number (_number) only when an exponent shows up."""
+    coords = list(coords)
+    text = ", ".join([f"{c[0]!r} {c[1]!r}" for c in coords])
+    if "e" in text:
+        return ", ".join(f"{_number(c[0])} {_number(c[1])}" for c in coords)
+    return _INTEGRAL.sub("", text)
 
 
 def _polygon_wkt(rings: Iterable[Any]) -> str:
@@ -151,7 +157,10 @@ def entry_json(entry: CatalogEntry, *, root: str, convention: str, select: Seque
         properties["DeletionDate"] = timestamp(entry.deletion_date)
         properties["DeletionCause"] = entry.deletion_cause
     result: dict[str, Any] = {"@odata.mediaContentType": MEDIA_TYPE}
-    result.update((k, v) for k, v in properties.items() if select is None or k in select)
+    if select is None:
+        result.update(properties)
+    else:
+        result.update((k, v) for k, v in properties.items() if k in select)
     for name in NAVIGATION_ORDER:
         if name in expand:
             result[name] = navigation_json(entry, name, root=root)
