@@ -591,34 +591,44 @@ def _events_emit_many(*, kind: str, payloads: Mapping[uuid.UUID, Mapping[str, ob
 
 
 def products_evict(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCause.OBSOLETE) -> int:
-    """Evict a batch: bulk-delete the objects, then in one transaction mark the entries offline, record their
-    DeletedProducts and emit their events. Returns how many were evicted by this call.
+    """Evict a batch: bulk-delete the objects, then in one transaction record the DeletedProducts of those whose
+    object is gone, mark them offline and emit their events, a few statements per batch. Returns how many were
+    evicted by this call.
 
     Deleting first is what makes a crash harmless: entries still online whose objects are gone are evicted by the
-    next run (deleting a missing object is a no-op); nothing is ever offline with its bytes left behind.
+    next run (deleting a missing object is a no-op); nothing is ever offline with its bytes left behind. An object
+    the store could not delete keeps its product online (and out of the records) for a later run; the others go.
+    Products another worker is evicting (locked) are skipped, so several workers can run at once.
     """
     if cause not in DeletionCause.values:
         raise InvalidProduct(f"unknown deletion cause {cause!r}")
-    candidates = list(Product.objects.filter(id__in=list(product_ids), online=True).only("id", "storage_key"))
+    candidates = list(Product.objects.filter(id__in=list(product_ids), online=True).values_list("id", "storage_key"))
     if not candidates:
         return 0
     from rs.catalog.storage import object_store
 
-    object_store().delete_many(p.storage_key for p in candidates if p.storage_key)
+    left = object_store().delete_each(key for _pid, key in candidates if key)
+    if left:
+        key, reason = next(iter(left.items()))
+        logger.warning("eviction: %d object(s) could not be deleted, their products stay online (e.g. %r: %s)",
+                       len(left), key, reason)
+    deleted = [pid for pid, key in candidates if not key or key not in left]
+    if not deleted:
+        return 0
+    from rs.catalog.eviction_records import deleted_records_write, evicted_events_write, products_offline
+
     with transaction.atomic():
-        products = list(
-            Product.objects.select_for_update(skip_locked=True).filter(id__in=[p.id for p in candidates], online=True)
-            .prefetch_related("attributes")
-        )
-        if not products:
-            return 0
         now = timezone.now()
-        Product.objects.filter(id__in=[p.id for p in products]).update(online=False, modification_date=now)
-        DeletedProduct.objects.filter(id__in=[p.id for p in products]).delete()  # a re-eviction replaces its record
-        DeletedProduct.objects.bulk_create([_deleted_product_row(p, cause=cause, at=now) for p in products])
-        _events_emit_many(kind=EventKind.EVICTED,
-                          payloads={p.id: {**_event_payload(p), "cause": cause} for p in products})
-    return len(products)
+        evicted = deleted_records_write(product_ids=deleted, cause=cause, at=now)
+        if not evicted:
+            return 0
+        consumers = consumers_for(EventKind.EVICTED)
+        event_ids = evicted_events_write(product_ids=evicted, kind=EventKind.EVICTED, cause=cause, at=now,
+                                         consumers=[c.name for c in consumers])
+        products_offline(product_ids=evicted, at=now)
+        if consumers:
+            transaction.on_commit(lambda: _deliveries_enqueue_many(event_ids, consumers))
+    return len(evicted)
 
 
 def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> DeletedProduct:
