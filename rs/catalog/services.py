@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from rs.catalog import selectors
 from rs.catalog.attribute_registry import attribute_type_of_value
 from rs.catalog.choices import (
     OPERATIONAL_SCOPE,
@@ -602,24 +603,37 @@ def products_evict(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCau
     """
     if cause not in DeletionCause.values:
         raise InvalidProduct(f"unknown deletion cause {cause!r}")
-    candidates = list(Product.objects.filter(id__in=list(product_ids), online=True).values_list("id", "storage_key"))
-    if not candidates:
-        return 0
+    candidates = selectors.products_online_keys(product_ids=product_ids)
+    return products_evicted_record(product_ids=eviction_objects_delete(candidates=candidates), cause=cause)
+
+
+def eviction_objects_delete(*, candidates: Sequence[tuple[uuid.UUID, str]]) -> list[uuid.UUID]:
+    """The first half of `products_evict`, which touches only the object store (a thread may run it while the
+    database records the previous batch): delete the objects of (id, storage_key) candidates, return the ids whose
+    object is gone (or who had none)."""
     from rs.catalog.storage import object_store
 
-    left = object_store().delete_each(key for _pid, key in candidates if key)
+    left = object_store().delete_each(key for _pid, key in candidates if key) if candidates else {}
     if left:
         key, reason = next(iter(left.items()))
         logger.warning("eviction: %d object(s) could not be deleted, their products stay online (e.g. %r: %s)",
                        len(left), key, reason)
-    deleted = [pid for pid, key in candidates if not key or key not in left]
-    if not deleted:
+    return [pid for pid, key in candidates if not key or key not in left]
+
+
+def products_evicted_record(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCause.OBSOLETE) -> int:
+    """The second half of `products_evict`, for products whose objects are gone: in one transaction, the
+    DeletedProducts (INSERT … SELECT), the `evicted` events and their deliveries, the products offline. Returns how
+    many were evicted (online, and not locked by another worker)."""
+    if cause not in DeletionCause.values:
+        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    if not product_ids:
         return 0
     from rs.catalog.eviction_records import deleted_records_write, evicted_events_write, products_offline
 
     with transaction.atomic():
         now = timezone.now()
-        evicted = deleted_records_write(product_ids=deleted, cause=cause, at=now)
+        evicted = deleted_records_write(product_ids=product_ids, cause=cause, at=now)
         if not evicted:
             return 0
         consumers = consumers_for(EventKind.EVICTED)
