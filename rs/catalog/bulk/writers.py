@@ -112,6 +112,7 @@ def not_loaded(rows: list[RowKey], *, skip_existing: bool) -> list[int]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 _NULL = "\\N"
+_COPY_READ = 1 << 20  # bytes handed to the server per read of the COPY buffer (psycopg2 reads 8 KiB by default)
 
 
 def _esc(text: str) -> str:
@@ -206,8 +207,8 @@ class PostgresWriter(Writer):
             cursor.execute("SET LOCAL synchronous_commit = off")
             try:
                 with connection.wrap_database_errors:  # copy_expert is not wrapped by Django's cursor
-                    cursor.copy_expert(self.product_sql, io.BytesIO(products))
-                    cursor.copy_expert(self.attribute_sql, io.BytesIO(attributes))
+                    cursor.copy_expert(self.product_sql, io.BytesIO(products), size=_COPY_READ)
+                    cursor.copy_expert(self.attribute_sql, io.BytesIO(attributes), size=_COPY_READ)
             except IntegrityError as exc:
                 keys = batch.keys if kept is None else [batch.keys[i] for i in kept]
                 raise _duplicate_error(exc, keys) from None
