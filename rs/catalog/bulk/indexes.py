@@ -10,7 +10,7 @@ product ids are unique) and its foreign key to the product, added back NOT VALID
 Only for a catalogue out of service (a migration, a benchmark): searches run without the indexes meanwhile, and
 the tables are locked while the indexes are built. Whatever the load's outcome, everything set aside is restored.
 
-The builds run on two connections side by side (two cores), the attribute table's first (they are the largest);
+The builds run on two connections side by side (two cores), one a table, each table's in the order its indexes had;
 the unique (product, name) is built as an index among them, then becomes the constraint.
 """
 
@@ -32,7 +32,8 @@ from rs.catalog.models import Product, ProductAttribute
 class _SetAside:
     table: str
     name: str
-    build: str  # CREATE INDEX: what takes the time, run beside the other builds
+    oid: int  # of its index (0 for a foreign key): builds keep the order the indexes had
+    build: str  # CREATE INDEX: what takes the time, run beside the other table's builds
     attach: tuple[str, ...] = ()  # then, alone: the constraint around the index, or the foreign key
 
     @property
@@ -45,7 +46,6 @@ class RebuildTiming:
     seconds: float = 0.0
 
 
-REBUILD_CONNECTIONS = 2  # index builds run side by side (one a core); each sorts in its own memory
 _BUILD_SETTINGS = ("SET maintenance_work_mem = '256MB'",  # the sorts of the builds (the default is 64 MB)
                    "SET max_parallel_maintenance_workers = 0")  # the builds are already run side by side
 
@@ -55,27 +55,28 @@ def _set_aside(cursor: Any) -> list[_SetAside]:
     found: list[_SetAside] = []
     cursor.execute(
         """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype,
-                  c.condeferrable, pg_get_indexdef(c.conindid)
+                  c.condeferrable, pg_get_indexdef(c.conindid), c.conindid::bigint
            FROM pg_constraint c
            WHERE c.conrelid = %s::regclass AND c.contype IN ('f', 'u')
            ORDER BY c.conname""", [attribute])
-    for table, name, definition, kind, deferrable, index in cursor.fetchall():
+    for table, name, definition, kind, deferrable, index, oid in cursor.fetchall():
         quoted = connection.ops.quote_name(name)
         if kind == "f":  # added back unchecked, then validated in one pass over the table
-            found.append(_SetAside(table, name, f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition} NOT VALID",
+            found.append(_SetAside(table, name, 0,
+                                   f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition} NOT VALID",
                                    (f"ALTER TABLE {table} VALIDATE CONSTRAINT {quoted}",)))
         elif not deferrable:  # its index built beside the others, then taken over by the constraint
-            found.append(_SetAside(table, name, index,
+            found.append(_SetAside(table, name, oid, index,
                                    (f"ALTER TABLE {table} ADD CONSTRAINT {quoted} UNIQUE USING INDEX {quoted}",)))
         else:
-            found.append(_SetAside(table, name, f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition}"))
+            found.append(_SetAside(table, name, oid, f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition}"))
     cursor.execute(
-        """SELECT i.indrelid::regclass::text, c.relname, pg_get_indexdef(i.indexrelid)
+        """SELECT i.indrelid::regclass::text, c.relname, i.indexrelid::bigint, pg_get_indexdef(i.indexrelid)
            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
            WHERE i.indrelid IN (%s::regclass, %s::regclass)
              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
            ORDER BY c.relname""", [product, attribute])
-    found += [_SetAside(table, name, definition) for table, name, definition in cursor.fetchall()]
+    found += [_SetAside(table, name, oid, definition) for table, name, oid, definition in cursor.fetchall()]
     return found
 
 
@@ -101,35 +102,26 @@ def _build(statements: Iterator[str], errors: list[BaseException], own_connectio
 
 
 def _rebuild(aside: list[_SetAside]) -> None:
-    """Build the indexes on REBUILD_CONNECTIONS connections (the largest first), then attach the constraints.
+    """Build the indexes, each table's on its own connection (two cores), then attach the constraints.
 
-    Builds of the same table run side by side (CREATE INDEX takes a SHARE lock); the constraints, which lock the
-    tables more strongly, come after. Inside a transaction (a test, or a caller's), everything runs on its own
-    connection, since other sessions cannot see the uncommitted tables."""
-    def cost_rank(item: _SetAside) -> tuple[bool, bool, bool, str]:  # biggest first: whole-table, then text keys
-        definition = item.build
-        return (item.table != ProductAttribute._meta.db_table, " WHERE " in definition,
-                "value_string" not in definition and " gin " not in definition, item.name)
-
-    largest_first = sorted((item for item in aside if item.build.startswith("CREATE")), key=cost_rank)
-    builds = iter([item.build for item in largest_first])
-    lock = threading.Lock()
-
-    def shared() -> Iterator[str]:
-        while True:
-            with lock:
-                statement = next(builds, None)
-            if statement is None:
-                return
-            yield statement
-
+    Each table's indexes are built in the order they had (their OIDs), so the planner, which breaks cost ties by
+    that order, chooses as before the load. CREATE INDEX takes a SHARE lock, so the two tables' builds do not wait
+    for each other; the constraints, which lock more, come after. Inside a transaction (a test, or a caller's),
+    everything runs on its own connection, since other sessions cannot see the uncommitted tables."""
+    builds: dict[str, list[str]] = {}
+    for item in sorted(aside, key=lambda item: item.oid):
+        if item.build.startswith("CREATE"):
+            builds.setdefault(item.table, []).append(item.build)
+    queues = list(builds.values())
     errors: list[BaseException] = []
-    helpers = [] if connection.in_atomic_block else [
-        threading.Thread(target=_build, args=(shared(), errors, True), name=f"index-build-{n}")
-        for n in range(1, REBUILD_CONNECTIONS)]
+    if connection.in_atomic_block:
+        queues = [[statement for queue in queues for statement in queue]]
+    helpers = [threading.Thread(target=_build, args=(iter(queue), errors, True), name="index-build")
+               for queue in queues[1:]]
     for helper in helpers:
         helper.start()
-    _build(shared(), errors, False)
+    if queues:
+        _build(iter(queues[0]), errors, False)
     for helper in helpers:
         helper.join()
     if errors:
