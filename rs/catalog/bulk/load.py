@@ -138,7 +138,7 @@ def _parsed_batches(lines: Iterable[bytes | str], batch_size: int, workers: int,
     CPU time. A bad line (or a duplicate inside its batch) raises once the batches before it are handed over."""
     source = _chunks(lines, batch_size, max(1, min(chunk_lines, batch_size)))
     head = list(itertools.islice(source, 2))
-    # one chunk: parsing it here costs less than starting processes
+    # a single chunk: a thread of this process parses it, cheaper than starting processes
     pool = _pool(workers if len(head) > 1 else 0)
     in_flight = max(2, batch_size // max(1, min(chunk_lines, batch_size))) + 2 * max(1, workers)
     pending: deque[tuple[_Chunk, Future[_Parsed]]] = deque()
