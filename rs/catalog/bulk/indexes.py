@@ -46,8 +46,8 @@ class RebuildTiming:
     seconds: float = 0.0
 
 
-_BUILD_SETTINGS = ("SET maintenance_work_mem = '256MB'",  # the sorts of the builds (the default is 64 MB)
-                   "SET max_parallel_maintenance_workers = 0")  # the builds are already run side by side
+# the sorts of the builds (the default is 64 MB); PostgreSQL's parallel workers still help the large btree builds
+_BUILD_MEMORY = "SET maintenance_work_mem = '256MB'"
 
 
 def _set_aside(cursor: Any) -> list[_SetAside]:
@@ -81,19 +81,17 @@ def _set_aside(cursor: Any) -> list[_SetAside]:
 
 
 def _build(statements: Iterator[str], errors: list[BaseException], own_connection: bool) -> None:
-    """Run the CREATE INDEX statements taken from the shared iterator, on a connection of this thread's own."""
+    """Run these CREATE INDEX statements, on a connection of this thread's own (or the main one)."""
     wrapper = connections.create_connection(DEFAULT_DB_ALIAS) if own_connection else connection
     try:
         with wrapper.cursor() as cursor:
-            for setting in _BUILD_SETTINGS:
-                cursor.execute(setting)
+            cursor.execute(_BUILD_MEMORY)
             for statement in statements:
                 if errors:
                     return
                 cursor.execute(statement)
             if not own_connection:
                 cursor.execute("RESET maintenance_work_mem")
-                cursor.execute("RESET max_parallel_maintenance_workers")
     except BaseException as exc:  # re-raised by the caller once every builder has stopped
         errors.append(exc)
     finally:
