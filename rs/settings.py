@@ -406,7 +406,7 @@ RS_MONITORING_ALERT_WEBHOOK_URL = env.str("RS_MONITORING_ALERT_WEBHOOK_URL", def
 # Products evicted (offline) longer ago than this lose their catalogue entry; their DeletedProduct record stays.
 RS_METADATA_PURGE_AFTER_DAYS = _env_int("RS_METADATA_PURGE_AFTER_DAYS", 90, minimum=0)
 # 500 keys = one S3 DeleteObjects request and one short catalog transaction per batch.
-RS_EVICTION_BATCH_SIZE = _env_int("RS_EVICTION_BATCH_SIZE", 500, minimum=1)
+RS_EVICTION_BATCH_SIZE = _env_int("RS_EVICTION_BATCH_SIZE", 1000, minimum=1)  # one DeleteObjects holds 1,000 keys
 # Ingestion stores bytes before cataloguing them: a repair deletes only orphan objects older than this.
 RS_STORAGE_CHECK_ORPHAN_GRACE_S = _env_int("RS_STORAGE_CHECK_ORPHAN_GRACE_S", 6 * 3600, minimum=0)
 # A validation campaign's outputs are due for eviction this many days after their registration (they are never

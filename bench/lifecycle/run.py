@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/lifecycle/run.py [--evict 100000] [--catalog 1000000]
 
-Needs the services of `make services-start` (var/services.env). Uses its own database (rs_bench_lifecycle) and
-bucket (rs-bench-lifecycle); the test database and the run's data are never touched.
+Needs the services of `make services-start` (var/services.env). Uses its own database (rs_bench_lifecycle, or
+`--database rs_bench_lifecycle…`) and bucket (rs-bench-lifecycle, or `--bucket rs-bench-lifecycle…`); the test
+database and the run's data are never touched.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def environment() -> None:
+def environment(database: str, bucket: str) -> None:
+    if not database.startswith("rs_bench_lifecycle") or not bucket.startswith("rs-bench-lifecycle"):
+        sys.exit("the benchmark's database and bucket are named rs_bench_lifecycle… and rs-bench-lifecycle…")
     for line in (ROOT / "var" / "services.env").read_text().splitlines():
         name, _, value = line.partition("=")
         os.environ.setdefault(name, value)
     base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    os.environ["DATABASE_URL"] = f"{base}/rs_bench_lifecycle"
-    os.environ["RS_S3_BUCKET"] = "rs-bench-lifecycle"
+    os.environ["DATABASE_URL"] = f"{base}/{database}"
+    os.environ["RS_S3_BUCKET"] = bucket
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rs.settings")
 
 
@@ -81,8 +84,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--evict", type=int, default=100_000, help="due products with objects to evict")
     parser.add_argument("--catalog", type=int, default=1_000_000, help="products, none due, for the due-check")
+    parser.add_argument("--database", default="rs_bench_lifecycle", help="rs_bench_lifecycle…")
+    parser.add_argument("--bucket", default="rs-bench-lifecycle", help="rs-bench-lifecycle…")
     args = parser.parse_args()
-    environment()
+    environment(args.database, args.bucket)
     import django
 
     django.setup()

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.utils import timezone
 
     from rs.catalog.bulk import product_row_of_line
-    from rs.catalog.bulk.writers import PostgresWriter
+    from rs.catalog.bulk.writers import PostgresWriter, copy_text
 
     now = timezone.now()
     with source.open("rb") as handle:
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [product_row_of_line(line, i, now=now) for i, line in enumerate(lines, 1)]
     rows = [r._replace(id=str(uuid.uuid4()), name=f"{r.name}.copy-costs") for r in rows]
     writer = PostgresWriter()
-    products, attributes = writer.prepare(rows, now)
-    product_copy, attribute_copy = "".join(products).encode(), "".join(attributes).encode()
+    prepared = copy_text(rows, now)
+    product_copy, attribute_copy = prepared.products, prepared.attributes
     attribute_rows = sum(len(r.attributes) for r in rows)
     product_columns = writer.product_sql.split(" ", 2)[2].split(" FROM")[0]
     attribute_columns = writer.attribute_sql.split(" ", 2)[2].split(" FROM")[0]

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     vacuum_s = time.monotonic() - vacuum_started
 
     summary = re.search(r"loaded (\d+) products \((\d+) attributes.*?in ([\d.]+) s: ([\d,]+) products/s", load_out)
-    split = re.search(r"parsing: ([\d.]+) s CPU in its thread; waiting for the database: ([\d.]+) s; "
+    split = re.search(r"parsing: ([\d.]+) s CPU in the parsers; waiting for the database: ([\d.]+) s; "
                       r"rebuilding indexes: ([\d.]+) s", load_out)
     sizes = query(url, """
         SELECT c.relname, pg_size_pretty(pg_table_size(c.oid)), pg_size_pretty(pg_indexes_size(c.oid)),
@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         f"(loader's own clock {seconds} s) |",
     ]
     if split:
-        lines.append(f"| — parser thread CPU | {float(split[1]):.1f} | JSON, validation, footprints, COPY text |")
+        lines.append(f"| — parsers CPU (all processes) | {float(split[1]):.1f} | JSON, validation, footprints, COPY "
+                     "text |")
         lines.append(f"| — waiting for PostgreSQL | {float(split[2]):.1f} | COPY, index maintenance, deferred FK "
                      "checks, commit |")
         lines.append(f"| — rebuilding deferred indexes | {float(split[3]):.1f} | --defer-indexes: CREATE INDEX, "

@@ -162,6 +162,11 @@ def products_due_for_eviction(
     return list(qs.order_by("eviction_date", "id").only(*fields)[:limit])
 
 
+def products_online_keys(*, product_ids: Iterable[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:
+    """(id, storage_key) of those of these products that are still online."""
+    return list(Product.objects.filter(id__in=list(product_ids), online=True).values_list("id", "storage_key"))
+
+
 def product_ids_held(*, product_ids: Iterable[uuid.UUID], product_types: Iterable[str], now: datetime
                      ) -> dict[uuid.UUID, str]:
     """Which of these products a live hold pins (on the product itself or on its type): id → the hold's reason."""

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from rs.catalog import selectors
 from rs.catalog.attribute_registry import attribute_type_of_value
 from rs.catalog.choices import (
     OPERATIONAL_SCOPE,
@@ -715,34 +716,57 @@ def _deliveries_enqueue_by_consumer(event_ids: Mapping[str, Sequence[int]]) -> N
 
 
 def products_evict(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCause.OBSOLETE) -> int:
-    """Evict a batch: bulk-delete the objects, then in one transaction mark the entries offline, record their
-    DeletedProducts and emit their events. Returns how many were evicted by this call.
+    """Evict a batch: bulk-delete the objects, then in one transaction record the DeletedProducts of those whose
+    object is gone, mark them offline and emit their events, a few statements per batch. Returns how many were
+    evicted by this call.
 
     Deleting first is what makes a crash harmless: entries still online whose objects are gone are evicted by the
-    next run (deleting a missing object is a no-op); nothing is ever offline with its bytes left behind.
+    next run (deleting a missing object is a no-op); nothing is ever offline with its bytes left behind. An object
+    the store could not delete keeps its product online (and out of the records) for a later run; the others go.
+    Products another worker is evicting (locked) are skipped, so several workers can run at once.
     """
     if cause not in DeletionCause.values:
         raise InvalidProduct(f"unknown deletion cause {cause!r}")
-    candidates = list(Product.objects.filter(id__in=list(product_ids), online=True).only("id", "storage_key"))
-    if not candidates:
-        return 0
+    candidates = selectors.products_online_keys(product_ids=product_ids)
+    return products_evicted_record(product_ids=eviction_objects_delete(candidates=candidates), cause=cause)
+
+
+def eviction_objects_delete(*, candidates: Sequence[tuple[uuid.UUID, str]]) -> list[uuid.UUID]:
+    """The first half of `products_evict`, which touches only the object store (a thread may run it while the
+    database records the previous batch): delete the objects of (id, storage_key) candidates, return the ids whose
+    object is gone (or who had none)."""
     from rs.catalog.storage import object_store
 
-    object_store().delete_many(p.storage_key for p in candidates if p.storage_key)
+    left = object_store().delete_each(key for _pid, key in candidates if key) if candidates else {}
+    if left:
+        key, reason = next(iter(left.items()))
+        logger.warning("eviction: %d object(s) could not be deleted, their products stay online (e.g. %r: %s)",
+                       len(left), key, reason)
+    return [pid for pid, key in candidates if not key or key not in left]
+
+
+def products_evicted_record(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCause.OBSOLETE) -> int:
+    """The second half of `products_evict`, for products whose objects are gone: in one transaction, the
+    DeletedProducts (INSERT … SELECT), the `evicted` events and their deliveries, the products offline. Returns how
+    many were evicted (online, and not locked by another worker)."""
+    if cause not in DeletionCause.values:
+        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    if not product_ids:
+        return 0
+    from rs.catalog.eviction_records import deleted_records_write, evicted_events_write, products_offline
+
     with transaction.atomic():
-        products = list(
-            Product.objects.select_for_update(skip_locked=True).filter(id__in=[p.id for p in candidates], online=True)
-            .prefetch_related("attributes")
-        )
-        if not products:
-            return 0
         now = timezone.now()
-        Product.objects.filter(id__in=[p.id for p in products]).update(online=False, modification_date=now)
-        DeletedProduct.objects.filter(id__in=[p.id for p in products]).delete()  # a re-eviction replaces its record
-        DeletedProduct.objects.bulk_create([_deleted_product_row(p, cause=cause, at=now) for p in products])
-        _events_emit_many(kind=EventKind.EVICTED,
-                          payloads={p.id: {**_event_payload(p), "cause": cause} for p in products})
-    return len(products)
+        evicted = deleted_records_write(product_ids=product_ids, cause=cause, at=now)
+        if not evicted:
+            return 0
+        consumers = consumers_for(EventKind.EVICTED)
+        event_ids = evicted_events_write(product_ids=evicted, kind=EventKind.EVICTED, cause=cause, at=now,
+                                         consumers=[c.name for c in consumers])
+        products_offline(product_ids=evicted, at=now)
+        if consumers:
+            transaction.on_commit(lambda: _deliveries_enqueue_many(event_ids, consumers))
+    return len(evicted)
 
 
 def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> DeletedProduct:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,42 +44,63 @@ class EvictionReport:
 def eviction_run(
     *, now: datetime | None = None, batch_size: int | None = None, limit: int | None = None, dry_run: bool = False
 ) -> EvictionReport:
-    """Evict every online product whose EvictionDate has passed, except held or guarded ones."""
+    """Evict every online product whose EvictionDate has passed, except held or guarded ones.
+
+    Batches go through a two-stage pipeline: while the database records batch N (one transaction, a few
+    statements), a thread deletes the objects of batch N+1 (one DeleteObjects per 1,000 keys). Objects still go
+    before their entries, so a crash anywhere leaves only online products without bytes, evicted by the next run."""
     now = now or timezone.now()
     size = batch_size or settings.RS_EVICTION_BATCH_SIZE
     report = EvictionReport()
     after: tuple[datetime, uuid.UUID] | None = None
     seen = 0
-    while limit is None or seen < limit:
-        due = catalog_selectors.products_due_for_eviction(now=now, limit=size, after=after)
-        if not due:
-            break
-        seen += len(due)
-        last = due[-1]
-        assert last.eviction_date is not None
-        after = (last.eviction_date, last.id)
-        protected = products_protected(due, now=now)
-        report.protected += [{"id": str(p.id), "name": p.name, "reason": protected[p.id]}
-                             for p in due if p.id in protected]
-        evictable = [p for p in due if p.id not in protected]
-        removable = []
-        policies = policies_compiled()
-        for product in evictable:
-            policy = policy_of_product(product, policies)
-            if policy is not None and policy.action == RetentionAction.REMOVE:
-                removable.append(product.id)
-            if dry_run:
-                report.planned.append({
-                    "id": str(product.id), "name": product.name,
-                    "reason": f"EvictionDate {product.eviction_date:%Y-%m-%dT%H:%M:%SZ} passed"
-                              + (f" (policy {policy.name}: {policy.action})" if policy else " (no policy now)"),
-                })
-        if dry_run or not evictable:
-            continue
-        report.evicted += catalog_services.products_evict(product_ids=[p.id for p in evictable],
-                                                          cause=DeletionCause.OBSOLETE)
+    pending: tuple[Future[list[uuid.UUID]], list[uuid.UUID]] | None = None
+
+    def record(deleting: Future[list[uuid.UUID]], removable: list[uuid.UUID]) -> None:
+        report.evicted += catalog_services.products_evicted_record(product_ids=deleting.result(),
+                                                                   cause=DeletionCause.OBSOLETE)
         if removable:
             report.removed += catalog_services.products_purge(product_ids=removable)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eviction-objects") as objects:
+        try:
+            while limit is None or seen < limit:
+                due = catalog_selectors.products_due_for_eviction(now=now, limit=size, after=after)
+                if not due:
+                    break
+                seen += len(due)
+                last = due[-1]
+                assert last.eviction_date is not None
+                after = (last.eviction_date, last.id)
+                protected = products_protected(due, now=now)
+                report.protected += [{"id": str(p.id), "name": p.name, "reason": protected[p.id]}
+                                     for p in due if p.id in protected]
+                evictable = [p for p in due if p.id not in protected]
+                removable = []
+                policies = policies_compiled()
+                for product in evictable:
+                    policy = policy_of_product(product, policies)
+                    if policy is not None and policy.action == RetentionAction.REMOVE:
+                        removable.append(product.id)
+                    if dry_run:
+                        report.planned.append({
+                            "id": str(product.id), "name": product.name,
+                            "reason": f"EvictionDate {product.eviction_date:%Y-%m-%dT%H:%M:%SZ} passed"
+                                      + (f" (policy {policy.name}: {policy.action})" if policy else " (no policy now)"),
+                        })
+                if dry_run or not evictable:
+                    continue
+                candidates = catalog_selectors.products_online_keys(product_ids=[p.id for p in evictable])
+                deleting = objects.submit(catalog_services.eviction_objects_delete, candidates=candidates)
+                if pending is not None:
+                    record(*pending)
+                pending = (deleting, removable)
+            if pending is not None:
+                record(*pending)
+                pending = None
+        finally:
+            if pending is not None:  # a failure above: wait for the deletion in flight, its entries stay online
+                pending[0].exception()
     if report.evicted or report.protected:
         logger.info("eviction run: %d evicted, %d removed, %d protected", report.evicted, report.removed,
                     len(report.protected))

@@ -38,8 +38,12 @@ Events: bulk-loaded products are history, so no `created`/`published` events are
 productions for years-old products). `emit_events` writes them through `services.event_emit` (slow: one insert
 per event).
 
-On PostgreSQL the rows go in with COPY; parsing runs in a thread while the main thread's COPY waits for the server
-(psycopg2 releases the GIL), so Python and PostgreSQL each use a core. SpatiaLite uses bulk_create.
+On PostgreSQL the rows go in with COPY, one transaction per batch committed without waiting for the WAL flush
+(`synchronous_commit = off`: a crash can lose the last batches' commits, never half a batch; resume with
+`skip_existing`). Parsing runs in `workers` processes (one a core), each taking chunks of `chunk_lines` lines and
+answering with the encoded COPY text of its valid rows, while the main process COPYs the previous batch; the
+chunks are taken in file order, so the first bad line is still the one reported, after the batches before it are
+written. SpatiaLite parses in a thread and uses bulk_create.
 """
 
 from rs.catalog.bulk.footprints import footprint_hexewkb

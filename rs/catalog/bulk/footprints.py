@@ -1,7 +1,8 @@
 """Footprints of bulk-loaded products: GeoJSON → the hex EWKB `rs.catalog.footprints.footprint_normalise` would store.
 
 The common case, one simple ring away from ±180°, is done here without GEOS (same output, checked by the tests);
-every other shape goes through `footprint_normalise` itself.
+any other single ring goes straight to `footprint_from_ring` (as `footprint_normalise` sends it), other shapes
+through `footprint_normalise` itself.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
 from rs.catalog.bulk.values import LineError
-from rs.catalog.footprints import InvalidFootprint, footprint_normalise
+from rs.catalog.footprints import InvalidFootprint, footprint_from_ring, footprint_normalise
 
 _FAST_MAX_EDGES = 256  # GEOS through Django's ctypes costs ~1.5 ms for a 40-point ring; the sweep below ~0.2 ms
 _ERRBOUND = (3.0 + 16.0 * 2.0**-53) * 2.0**-53  # Shewchuk's ccwerrboundA: the float sign of orient2d is exact above it
@@ -134,6 +135,12 @@ def footprint_hexewkb(geometry: object) -> str | None:
         fast = _simple_ring_hexewkb(ring)
         if fast is not None:
             return fast
+        try:  # what footprint_normalise does with a one-ring Polygon, without the GeoJSON round trip through OGR
+            return footprint_from_ring(ring).hexewkb.decode()
+        except InvalidFootprint as exc:
+            raise LineError("footprint", str(exc)) from None
+        except (GEOSException, ValueError) as exc:
+            raise LineError("footprint", f"not a valid geometry: {exc}") from None
     else:
         _check_positions(coordinates, _GEOJSON_DEPTH[geometry["type"]])
     try:

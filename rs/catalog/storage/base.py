@@ -12,7 +12,7 @@ from typing import BinaryIO, TypeAlias
 
 from blake3 import blake3
 
-from rs.catalog.storage.errors import ChecksumMismatch
+from rs.catalog.storage.errors import ChecksumMismatch, InvalidKey, StorageError
 
 # Reads and range downloads move 1 MiB at a time: large enough to keep hashing and syscalls cheap, small enough that
 # many parallel downloads stay within a worker's memory.
@@ -73,10 +73,23 @@ class ObjectStore(abc.ABC):
     def delete(self, key: str) -> None:
         """Remove the object; a missing object is not an error."""
 
-    def delete_many(self, keys: Iterable[str]) -> None:
-        """Remove several objects (missing ones are fine); stores with a bulk call override this."""
+    def delete_each(self, keys: Iterable[str]) -> dict[str, str]:
+        """Remove several objects (missing ones are fine), each on its own: one that cannot be removed does not keep
+        the others. Returns the keys left in place → why; stores with a bulk call override this."""
+        failed: dict[str, str] = {}
         for key in keys:
-            self.delete(key)
+            try:
+                self.delete(key)
+            except (StorageError, InvalidKey) as exc:
+                failed[key] = str(exc)
+        return failed
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        """Remove several objects (missing ones are fine); StorageError if any is left in place."""
+        failed = self.delete_each(keys)
+        if failed:
+            key, reason = next(iter(failed.items()))
+            raise StorageError(f"could not delete {len(failed)} object(s), e.g. {key!r}: {reason}")
 
     @abc.abstractmethod
     def download_url(self, *, key: str, filename: str, expires_s: int | None = None) -> str:

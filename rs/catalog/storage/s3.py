@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils.http import content_disposition_header
 
 from rs.catalog.storage.base import READ_CHUNK_BYTES, ObjectStore, Source, StoredObject, StreamDigest, range_check
-from rs.catalog.storage.errors import ObjectNotFound, StorageError
+from rs.catalog.storage.errors import InvalidKey, ObjectNotFound, StorageError
 from rs.catalog.storage.keys import key_check, prefix_check
 from rs.catalog.storage.presign import PathStylePresigner
 
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 _MISSING_OBJECT = {"NoSuchKey", "404", "NotFound"}
 _MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
 _DELETE_BATCH = 1000  # the S3 limit of DeleteObjects
+_BODY_REFUSED = {"MalformedXML", "InvalidArgument", "InvalidRequest"}  # DeleteObjects refused for what it carries
 _MD5_ETAG = re.compile(r"[0-9a-f]{32}")
 
 
@@ -208,22 +209,36 @@ class S3ObjectStore(ObjectStore):
         with _s3_errors(key):
             self._client.delete_object(Bucket=self.bucket, Key=key)  # S3 answers 204 for a missing key too
 
-    def delete_many(self, keys: Iterable[str]) -> None:
-        """DeleteObjects takes 1,000 keys a request: bulk eviction needs that, one DELETE per object is too slow."""
-        pending = list(keys)
-        for key in pending:
-            key_check(key)
+    def delete_each(self, keys: Iterable[str]) -> dict[str, str]:
+        """DeleteObjects, 1,000 keys a request (one DELETE per object is too slow for bulk eviction). A key the store
+        refuses is reported without keeping the others; a request refused as a whole for its body (a key the XML
+        cannot carry, such as a control character) is retried key by key."""
+        failed: dict[str, str] = {}
+        pending = []
+        for key in keys:
+            try:
+                pending.append(key_check(key))
+            except InvalidKey as exc:
+                failed[key] = str(exc)
         for start in range(0, len(pending), _DELETE_BATCH):
             batch = pending[start:start + _DELETE_BATCH]
-            with _s3_errors(batch[0]):
+            try:
                 answer = self._client.delete_objects(
                     Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
                 )
-            errors = [e for e in answer.get("Errors", []) if e.get("Code") not in _MISSING_OBJECT]
-            if errors:
-                first = errors[0]
-                raise StorageError(f"could not delete {len(errors)} object(s), e.g. {first.get('Key')}: "
-                                   f"{first.get('Code')} {first.get('Message')}")
+            except (BotoCoreError, ClientError) as exc:
+                if isinstance(exc, ClientError) and _code(exc) in _BODY_REFUSED:
+                    logger.warning("DeleteObjects refused (%s): deleting its %d keys one by one", _code(exc),
+                                   len(batch))
+                    failed |= super().delete_each(batch)
+                else:
+                    reason = str(_translated(exc, batch[0]))
+                    failed |= dict.fromkeys(batch, reason)
+                continue
+            for error in answer.get("Errors", []):
+                if error.get("Code") not in _MISSING_OBJECT:
+                    failed[error.get("Key", "")] = f"{error.get('Code')} {error.get('Message')}"
+        return failed
 
     def download_url(self, *, key: str, filename: str, expires_s: int | None = None) -> str:
         key_check(key)

@@ -420,3 +420,58 @@ def test_deferred_indexes_are_rebuilt_identical_after_a_load_and_after_a_failed_
                       batch_size=2)
     assert _catalog_indexes_and_constraints() == before
     assert Product.objects.count() == 5
+
+
+# --- parser processes and the two-connection index rebuild ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_parser_processes_write_what_one_thread_writes():
+    lines = ndjson(s1_line(1), s1_line(2), s3_crossing_line(), s1_line(4, footprint=None), s1_line(5))
+    report = products_load(lines=lines, batch_size=2, workers=2, chunk_lines=1)
+    assert (report.lines, report.products, report.attributes) == (5, 5, 4 * 16 + 3)
+    by_processes = {p.name: snapshot(p) for p in Product.objects.all()}
+    Product.objects.all().delete()
+    products_load(lines=lines, batch_size=2, workers=0)
+    assert {p.name: snapshot(p) for p in Product.objects.all()} == by_processes
+
+
+@pytest.mark.django_db
+def test_with_parser_processes_the_first_bad_line_in_file_order_is_reported_after_the_batches_before_it():
+    # chunks of one line on two processes: the later bad line may be parsed first, the earlier one is reported
+    lines = ndjson(s1_line(1), s1_line(2), s1_line(3), s1_line(4), "", s1_line(6, start="never"), "[1]")
+    with pytest.raises(BulkLoadError) as error:
+        products_load(lines=lines, batch_size=3, workers=2, chunk_lines=1)
+    assert str(error.value) == "line 6: start: 'never' is not an ISO 8601 date-time"
+    assert (error.value.line, error.value.batch_first_line, error.value.loaded) == (6, 4, 3)
+    assert Product.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_with_parser_processes_a_duplicate_in_another_chunk_of_the_batch_names_both_lines():
+    lines = ndjson(s1_line(1), s1_line(2), s1_line(3, name=s1_line(1)["name"]))
+    with pytest.raises(BulkLoadError) as error:
+        products_load(lines=lines, batch_size=3, workers=2, chunk_lines=1)
+    assert str(error.value) == f"line 3: name: {s1_line(1)['name']!r} is a duplicate of line 1"
+    assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_text_not_encodable_as_utf8_is_reported_with_its_line(workers):
+    lines = ndjson(s1_line(1), s1_line(2, attributes={"myNote": "\udc80"}), s1_line(3))
+    with pytest.raises(BulkLoadError) as error:
+        products_load(lines=lines, batch_size=2, workers=workers, chunk_lines=1)
+    assert str(error.value) == "line 2: text: not encodable as UTF-8 (lone surrogate)"
+    assert (error.value.batch_first_line, error.value.loaded) == (1, 0)
+    assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_deferred_indexes_are_built_on_two_connections_and_come_back_identical():
+    before = _catalog_indexes_and_constraints()
+    report = products_load(lines=ndjson(s1_line(1), s1_line(2), s3_crossing_line()), defer_indexes=True,
+                           batch_size=2, workers=2, chunk_lines=1)
+    assert report.products == 3 and report.index_seconds > 0
+    assert _catalog_indexes_and_constraints() == before
+    assert ProductAttribute.objects.filter(name="orbitNumber", value_integer=54172).count() == 2

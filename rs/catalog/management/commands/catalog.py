@@ -33,6 +33,8 @@ class Command(BaseCommand):
                           help="skip products already loaded (same id and name) instead of failing: resumes a load")
         load.add_argument("--emit-events", action="store_true",
                           help="write created/published events (off: bulk-loaded products are history); slow")
+        load.add_argument("--workers", type=int, default=None,
+                          help="parser processes (default: one a core on PostgreSQL; 0: a thread of this process)")
         load.add_argument("--defer-indexes", action="store_true",
                           help="PostgreSQL: drop the catalog's secondary indexes and rebuild them once at the end "
                                "(much faster for large loads; only on a catalogue out of service)")
@@ -70,7 +72,8 @@ class Command(BaseCommand):
             with _opened(options["file"]) as lines:
                 report = products_load(lines=lines, batch_size=options["batch_size"], atomic=options["atomic"],
                                        skip_existing=options["skip_existing"], emit_events=options["emit_events"],
-                                       defer_indexes=options["defer_indexes"], progress=progress)
+                                       defer_indexes=options["defer_indexes"], workers=options["workers"],
+                                       progress=progress)
         except BulkLoadError as exc:
             if options["atomic"] or exc.batch_first_line is None:
                 raise CommandError(f"{exc}; nothing was written") from None
@@ -83,7 +86,8 @@ class Command(BaseCommand):
             f"loaded {report.products} products ({report.attributes} attributes, {report.skipped} skipped, "
             f"{report.events} events) in {report.seconds:.1f} s: {report.rate:,.0f} products/s"))
         if verbosity >= 2:
-            self.stdout.write(f"parsing: {report.parse_cpu_seconds:.1f} s CPU in its thread; waiting for the database: "
+            self.stdout.write(f"parsing: {report.parse_cpu_seconds:.1f} s CPU in the parsers; "
+                              f"waiting for the database: "
                               f"{report.database_seconds:.1f} s; rebuilding indexes: {report.index_seconds:.1f} s")
 
 
