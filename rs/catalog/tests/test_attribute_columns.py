@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -53,10 +54,23 @@ def test_a_cloud_cover_filter_compiles_onto_the_column():
 def test_type_period_and_cloud_cover_use_the_composite_partial_index():
     for cloud in (3.0, 50.0):
         _s2(cloud)
+    # and a year of other S2MSI2A products, so that the type alone selects far more rows than type and period: on a
+    # table of two rows every index costs the same and the planner's choice would depend on their creation order
+    template = Product.objects.get(cloud_cover=3.0)
+    filler = []
+    for day in range(400):
+        row = Product.objects.get(pk=template.pk)
+        row.pk, row.name = uuid.uuid4(), f"{template.name}-{day}"
+        row.content_start = template.content_start.replace(year=2022) + timedelta(days=day)
+        row.content_end = row.content_start + timedelta(minutes=1)
+        filler.append(row)
+    Product.objects.bulk_create(filler)
     text = ("Attributes/OData.CSC.StringAttribute/any(a:a/Name eq 'productType' and a/Value eq 'S2MSI2A') and "
             + CLOUD.format(" and a/Value le 10")
             + " and ContentDate/Start ge 2024-06-01T00:00:00Z and ContentDate/Start lt 2024-07-01T00:00:00Z")
     with connection.cursor() as cursor:
+        # statistics of this table as it is now: an earlier test's bulk load may have left those of a large one
+        cursor.execute("ANALYZE catalog_product")
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = _query(text)[:100].explain()
         cursor.execute("RESET enable_seqscan")
