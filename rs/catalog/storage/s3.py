@@ -20,7 +20,6 @@ from django.utils.http import content_disposition_header
 from rs.catalog.storage.base import READ_CHUNK_BYTES, ObjectStore, Source, StoredObject, StreamDigest, range_check
 from rs.catalog.storage.errors import InvalidKey, ObjectNotFound, StorageError
 from rs.catalog.storage.keys import key_check, prefix_check
-from rs.catalog.storage.presign import PathStylePresigner
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -40,8 +39,7 @@ _MD5_ETAG = re.compile(r"[0-9a-f]{32}")
 class S3ObjectStore(ObjectStore):
     """Objects in one bucket; large uploads go up in parts of RS_S3_MULTIPART_CHUNK_BYTES."""
 
-    def __init__(self, *, client: S3Client, bucket: str, presign_client: S3Client | None = None,
-                 presigner: PathStylePresigner | None = None) -> None:
+    def __init__(self, *, client: S3Client, bucket: str, presign_client: S3Client | None = None) -> None:
         self._client = client
         # An empty PUT with "Expect: 100-continue" makes SeaweedFS answer twice (100, then 200 after botocore has
         # stopped reading), which leaves a stray response on the kept-alive connection: the next request on it
@@ -50,8 +48,6 @@ class S3ObjectStore(ObjectStore):
                                     unique_id="rs-no-expect-for-empty-body")
         # Presigned URLs are used by clients outside the deployment's network: they must name the public endpoint.
         self._presign_client = presign_client or client
-        # the same URLs as the presign client's, signed without botocore's per-call machinery (path style only)
-        self._presigner = presigner
         self.bucket = bucket
 
     @classmethod
@@ -68,14 +64,7 @@ class S3ObjectStore(ObjectStore):
                 aws_access_key_id=settings.RS_S3_ACCESS_KEY, aws_secret_access_key=settings.RS_S3_SECRET_KEY,
                 config=config,
             )
-        presigner = None
-        if settings.RS_S3_ADDRESSING_STYLE == "path":
-            presigner = PathStylePresigner(
-                endpoint_url=public or settings.RS_S3_ENDPOINT_URL, bucket=storage.bucket_name,
-                region=settings.RS_S3_REGION, access_key=settings.RS_S3_ACCESS_KEY,
-                secret_key=settings.RS_S3_SECRET_KEY,
-            )
-        return cls(client=client, bucket=storage.bucket_name, presign_client=presign_client, presigner=presigner)
+        return cls(client=client, bucket=storage.bucket_name, presign_client=presign_client)
 
     def put_stream(
         self,
@@ -246,9 +235,6 @@ class S3ObjectStore(ObjectStore):
         if lifetime < 1:
             raise ValueError(f"expires_s={lifetime}: a download URL must live at least one second")
         disposition = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
-        if self._presigner is not None:
-            return self._presigner.url(key=key, params={"response-content-disposition": disposition},
-                                       expires_s=lifetime)
         params = {"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition}
         with _s3_errors(key):
             return self._presign_client.generate_presigned_url("get_object", Params=params, ExpiresIn=lifetime)

@@ -225,26 +225,6 @@ def test_a_presigned_url_encodes_a_non_ascii_download_name(store: S3ObjectStore,
         assert response.read() == b"abc"
 
 
-@pytest.mark.parametrize(("key", "filename"), [
-    ("products/S1/L1_SLICE/S1A_IW_GRDH_1SDV_20240601T000000_20240601T000025_054000_069000_ABCD.SAFE.zip",
-     "S1A_IW_GRDH_1SDV_ABCD.SAFE.zip"),
-    ("tests/odd names/a+b=c&d ü.zip", "relevé \"été\".zip"),
-])
-def test_the_presigned_url_is_the_one_botocore_signs(store: S3ObjectStore, key: str, filename: str) -> None:
-    """The store signs path-style URLs itself: the same URL as botocore's, character for character."""
-    from django.utils.http import content_disposition_header
-
-    params = {"Bucket": store.bucket, "Key": key,
-              "ResponseContentDisposition": content_disposition_header(as_attachment=True, filename=filename)}
-    for _ in range(5):  # both within one second (the URL carries the signing time)
-        ours = store.download_url(key=key, filename=filename, expires_s=600)
-        botocores = store._presign_client.generate_presigned_url("get_object", Params=params, ExpiresIn=600)
-        if ours.partition("X-Amz-Date=")[2][:16] == botocores.partition("X-Amz-Date=")[2][:16]:
-            break
-    assert store._presigner is not None  # path style (the suite's SeaweedFS)
-    assert ours == botocores
-
-
 def test_an_md5_mismatch_stores_nothing(store: S3ObjectStore, prefix: str) -> None:
     key = f"{prefix}bad-md5.bin"
 
