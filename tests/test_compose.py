@@ -326,7 +326,7 @@ def test_settings_load_from_the_compose_environment_with_postgis_redis_and_s3() 
     assert "error" not in result, result.get("error")
     assert result["database"] == ["django.contrib.gis.db.backends.postgis", "postgis", 5432, "rs", "rs",
                                   OPERATOR_VARIABLES["POSTGRES_PASSWORD"]]
-    assert result["cache"] == {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    assert result["cache"] == {"BACKEND": "rs.redis_cache.RedisCache",
                                "LOCATION": "redis://redis:6379/2"}
     assert result["broker"] == "redis://redis:6379/0"
     assert result["results"] == "redis://redis:6379/1"

@@ -64,4 +64,4 @@ def test_the_full_deployment_variables_select_postgis_redis_and_s3(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.contrib.gis.db.backends.postgis", "s3", "redis://redis:6379/0",
-        "django.core.cache.backends.redis.RedisCache"]
+        "rs.redis_cache.RedisCache"]

@@ -85,6 +85,6 @@ def test_the_operations_page_is_for_operators(client):
     assert "csrftoken" in response.cookies  # the page posts retry/cancel with it
     assert '<script type="module" src="/static/rs/web/ops-page.js"></script>' in html
     assert re.findall(r'role="tab" id="(tab-[a-z]+)"', html) == [
-        "tab-jobs", "tab-ingestion", "tab-monitoring", "tab-events"]
+        "tab-jobs", "tab-ingestion", "tab-monitoring", "tab-campaigns", "tab-events"]
     assert 'href="/ops/" aria-current="page"' in operator.get("/ops/").content.decode()
     assert 'href="/ops/"' in operator.get("/").content.decode()
