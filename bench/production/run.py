@@ -41,6 +41,8 @@ DATA = ROOT / "bench" / "data"
 DATABASE = "rs_bench_production"
 YEAR = datetime(2024, 1, 1, tzinfo=UTC)
 WAIT_TYPES = [f"AUX_WT{n}" for n in range(10)]
+# a job made ready is dispatched (queued) as its transaction commits: both states count as ready here
+DISPATCHED = ("ready", "queued")
 
 
 def environment(database: str) -> str:
@@ -276,11 +278,11 @@ def wake(wait_type: str, start: datetime, hours: float) -> tuple[float, float, i
     affected = awaiting_jobs(aux)
     lookup = (time.perf_counter() - began) * 1000
     event = CatalogEvent.objects.get(product_id=aux.id, kind="created")
-    ready_before = Job.objects.filter(state="ready").count()
+    ready_before = Job.objects.filter(state__in=DISPATCHED).count()
     began = time.perf_counter()
     catalog_services.event_deliver(event_id=event.pk, consumer_name=PREPARATION_CONSUMER)
     elapsed = (time.perf_counter() - began) * 1000
-    made_ready = Job.objects.filter(state="ready").count() - ready_before
+    made_ready = Job.objects.filter(state__in=DISPATCHED).count() - ready_before
     return lookup, elapsed, len(affected), made_ready
 
 
@@ -347,7 +349,7 @@ def main() -> None:
                f"policies, JobOrder, and the catalog's delivery bookkeeping and commit): **{percentiles(timings)}**; "
                f"target ≤ 50 ms. The preparation handler alone: {percentiles(HANDLER_MS[10:])}, of which the "
                f"worker's own CPU {percentiles(HANDLER_CPU_MS[10:])} (the rest is waiting for PostgreSQL). "
-               f"Jobs ready: {states.count('ready')}/{len(states)}."]
+               f"Jobs ready: {sum(state in DISPATCHED for state in states)}/{len(states)}."]
 
     began = time.perf_counter()
     from rs.production.models import Job
