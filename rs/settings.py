@@ -130,6 +130,10 @@ IS_POSTGIS = DB_ENGINE.endswith("postgis")
 if IS_POSTGIS:
     DATABASES["default"]["CONN_MAX_AGE"] = _env_int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT: a page with its expansions' sub-selects is estimated above jit_above_cost, and compiling it took
+    # 18-25 ms where running it takes under 1 ms (pages are small, index-backed queries; nothing here is analytic).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 else:
     # Web, worker and beat write to one SQLite file: WAL lets readers run beside a writer, IMMEDIATE takes the write
     # lock at BEGIN (no deadlock on lock upgrade) and the timeout makes writers queue instead of failing.
