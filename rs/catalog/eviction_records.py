@@ -1,8 +1,8 @@
 """What an eviction writes, one statement per batch: the DeletedProduct records and the `evicted` events.
 
 A batch of a thousand products is one INSERT … SELECT for the records (their attributes gathered by the database
-as `services._deleted_product_row` gathers them in Python), one UPDATE, one INSERT for the events and one for their
-deliveries: the cost of a batch is a few statements whatever its size, and no row travels to Python and back.
+as `services.removal._deleted_product_row` gathers them in Python), one UPDATE, one INSERT for the events and one
+for their deliveries: the cost of a batch is a few statements whatever its size, and no row travels to Python and back.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from rs.catalog import services as catalog_services
 from rs.catalog.models import CatalogEvent, DeletedProduct, Product
+from rs.catalog.services import products as catalog_products
+from rs.catalog.services import removal as catalog_removal
 from rs.catalog.storage import object_store
 from rs.catalog.tests import factories
 from rs.lifecycle import services
@@ -61,7 +63,7 @@ def test_the_batch_records_what_a_product_by_product_eviction_records():
     now = timezone.now()
     expected = {}
     for p in Product.objects.filter(pk__in=[product.pk, plain.pk]).prefetch_related("attributes"):
-        row = catalog_services._deleted_product_row(p, cause="Obsolete product or Other", at=now)
+        row = catalog_removal._deleted_product_row(p, cause="Obsolete product or Other", at=now)
         expected[p.pk] = {name: getattr(row, name) for name in RECORD_FIELDS}
         expected[p.pk]["footprint"] = row.footprint.ewkb if row.footprint else None
     assert services.eviction_run().evicted == 2
@@ -77,7 +79,7 @@ def test_the_batch_records_what_a_product_by_product_eviction_records():
             from_python, stored = cursor.fetchone()
         assert stored == from_python
     event = CatalogEvent.objects.get(product_id=product.pk, kind="evicted")
-    assert event.payload == {**catalog_services._event_payload(product), "cause": "Obsolete product or Other"}
+    assert event.payload == {**catalog_products._event_payload(product), "cause": "Obsolete product or Other"}
 
 
 def test_a_batch_is_one_delete_objects_request_and_a_fixed_number_of_statements(settings, s3_requests):
