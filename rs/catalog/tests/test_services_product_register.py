@@ -9,6 +9,7 @@ from rs.catalog import services
 from rs.catalog.choices import AttributeType, EventKind
 from rs.catalog.models import CatalogEvent, Product, ProductAttribute, ProductInput
 from rs.catalog.tests import factories
+from rs.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_hold_names_exactly_one_target():
     product = factories.product()
     hold = services.hold_create(reason="reprocessing campaign", product_id=product.id)
     assert hold.product_id == product.id
-    with pytest.raises(services.DomainError, match="exactly one"):
+    with pytest.raises(DomainError, match="exactly one"):
         services.hold_create(reason="x", product_id=product.id, product_type="IW_GRDH_1S")
-    with pytest.raises(services.DomainError, match="needs a reason"):
+    with pytest.raises(DomainError, match="needs a reason"):
         services.hold_create(reason=" ", product_type="IW_GRDH_1S")
