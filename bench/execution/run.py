@@ -32,7 +32,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import database_recreate, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bench" / "data"
@@ -41,34 +43,14 @@ QUEUES = "preparation,production-high,production-medium,production-low,maintenan
 
 
 def environment() -> str:
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in {"postgis", "postgres", "postgresql"}:
-        sys.exit("DATABASE_URL must be a postgis:// URL (source your env file first)")
     if os.environ.get("RS_STORAGE") != "s3" or not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
         sys.exit("the benchmark runs on S3 (RS_STORAGE=s3) and a Redis broker: source your env file first")
-    url = urlunsplit(parts._replace(path="/" + DATABASE))
-    os.environ["DATABASE_URL"] = url
+    url = database_url(DATABASE)
     os.environ["RS_S3_BUCKET"] = (os.environ.get("RS_S3_BUCKET", "rs") + "-bench")[:63]
     os.environ["RS_VAR_DIR"] = str(DATA / "execution-var")
     os.environ["RS_WORKDIR_ROOT"] = str(DATA / "execution-var" / "workdirs")
     os.environ["RS_PROCESSOR_ROOT"] = str(ROOT / "rs" / "production" / "tests" / "processor")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rs.settings")
-    sys.path.insert(0, str(ROOT))
     return url
-
-
-def database_create(url: str) -> None:
-    import psycopg2  # type: ignore[import-untyped]
-
-    parts = urlsplit(url)
-    connection = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                                  password=parts.password, dbname="postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
-    connection.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ.copy())
 
 
 def worker_start(log: Path) -> subprocess.Popen[bytes]:
@@ -106,7 +88,7 @@ def main() -> None:
     args = parser.parse_args()
     url = environment()
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    database_create(url)
+    database_recreate(url)
 
     import django
 

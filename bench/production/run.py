@@ -34,7 +34,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import database_recreate, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bench" / "data"
@@ -46,31 +48,11 @@ DISPATCHED = ("ready", "queued")
 
 
 def environment(database: str) -> str:
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in {"postgis", "postgres", "postgresql"}:
-        sys.exit("DATABASE_URL must be a postgis:// URL (source your env file first)")
-    url = urlunsplit(parts._replace(path="/" + database))
-    os.environ["DATABASE_URL"] = url
+    url = database_url(database)
     os.environ["CELERY_BROKER_URL"] = "filesystem://"  # nothing consumes the deliveries: keep them out of Redis
     os.environ["CELERY_RESULT_BACKEND"] = f"file://{DATA / 'production-var' / 'celery' / 'results'}"
     os.environ["RS_VAR_DIR"] = str(DATA / "production-var")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rs.settings")
-    sys.path.insert(0, str(ROOT))
     return url
-
-
-def database_create(url: str, database: str) -> None:
-    import psycopg2  # type: ignore[import-untyped]
-
-    parts = urlsplit(url)
-    connection = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                                  password=parts.password, dbname="postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {database}")
-    connection.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ.copy())
 
 
 def alternative(order: int, file_type: str, policy: str, t0: float = 0, t1: float = 0) -> str:
@@ -310,7 +292,7 @@ def main() -> None:
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     began = time.perf_counter()
     if not args.reuse:
-        database_create(url, args.database)
+        database_recreate(url)
     else:  # the code may have gained migrations since the database was filled
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ.copy())
     import django

@@ -23,14 +23,15 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import database_recreate, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "bench" / "data"
@@ -40,33 +41,13 @@ SLICE_S = 25
 
 
 def environment() -> str:
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in {"postgis", "postgres", "postgresql"}:
-        sys.exit("DATABASE_URL must be a postgis:// URL (source your env file first)")
-    url = urlunsplit(parts._replace(path="/" + DATABASE))
-    os.environ["DATABASE_URL"] = url
+    url = database_url(DATABASE)
     os.environ["CELERY_BROKER_URL"] = "filesystem://"  # nothing consumes the messages: keep them out of Redis
     os.environ["CELERY_RESULT_BACKEND"] = f"file://{DATA / 'orders-var' / 'celery' / 'results'}"
     os.environ["RS_VAR_DIR"] = str(DATA / "orders-var")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rs.settings")
     # Every measured order planned in one transaction (as the background steps do, chunk by chunk): the cost per job
     os.environ["RS_PRODUCTION_ORDER_SYNC_MAX_PRODUCTS"] = "100000"
-    sys.path.insert(0, str(ROOT))
     return url
-
-
-def database_create(url: str) -> None:
-    import psycopg2  # type: ignore[import-untyped]
-
-    parts = urlsplit(url)
-    connection = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                                  password=parts.password, dbname="postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
-    connection.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ.copy())
 
 
 TABLE = b"""<Ipf_Task_Table><Processor_Name>BENCH_L1</Processor_Name><Version>1.0</Version><Test>No</Test>
@@ -154,7 +135,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
     url = environment()
-    database_create(url)
+    database_recreate(url)
     import django
 
     django.setup()
