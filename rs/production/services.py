@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -339,6 +340,46 @@ _TEMPLATE_COPIED = ("mission", "platform", "product_types", "family", "timelines
                     "acquisition_station", "sensing_time_from", "wide_interval_types")
 
 
+def rule_from_template(*, template: ProductionRule, version: ProcessorVersion, parameters: Mapping[str, str],
+                       **fields: Any) -> ProductionRule:
+    """A disabled rule of its own for `version` (catalog events and schedules never run it; waiting jobs are still
+    woken by arriving inputs): the template's trigger types, grouping and stations, `fields` on top, and
+    `parameters` over the template's. Ad-hoc orders and validation campaigns make their jobs with one."""
+    rule = ProductionRule.objects.create(
+        enabled=False, processor_version=version, trigger=TriggerKind.EVENT, settle_s=0, priority_by_timeliness={},
+        sample_every_nth_datatake=1, **{name: getattr(template, name) for name in _TEMPLATE_COPIED}, **fields)
+    values = {p.name: p.value for p in template.parameters.all()}
+    values.update(parameters)
+    RuleParameter.objects.bulk_create([RuleParameter(rule=rule, position=n, name=name, value=value)
+                                       for n, (name, value) in enumerate(values.items())])
+    return rule
+
+
+def products_prepare_with(*, rule: ProductionRule, products: Sequence[Product],
+                          template_name: str | None = None) -> list[dict[str, str]]:
+    """Prepare each product with `rule` (a rule_from_template) as a catalog event would; returns the products that
+    make no job, with the reason. With `template_name`, a product the rule's trigger does not match is refused too."""
+    rule.has_time_windows = False  # type: ignore[attr-defined]  # a new rule has none: skip the queries
+    rule.has_recurring_windows = False  # type: ignore[attr-defined]
+    skipped = []
+    for product in products:
+        attributes = catalog_selectors.product_attribute_values(product_id=product.id)
+        reason = ""
+        if template_name is not None and not rule_matches(rule, product):
+            reason = f"a {product.product_type} does not trigger {template_name}"
+        reason = reason or sampling_refusal(rule, product, attributes)
+        if not reason:
+            try:
+                group_of(rule, product, attributes)
+            except RoutingRefusal as exc:
+                reason = str(exc).removeprefix(f"{product.name}: ")
+        if reason:
+            skipped.append({"product": product.name, "reason": reason})
+            continue
+        product_prepare(product=product, rules=[rule])
+    return skipped
+
+
 def scoped_jobs_create(*, rule_name: str, scope: str, template: ProductionRule, version: ProcessorVersion,
                        parameters: Mapping[str, str], products: Sequence[Product],
                        output_retention_days: int | None = None, retry_after_max_time: bool = True) -> ScopedJobs:
@@ -351,30 +392,11 @@ def scoped_jobs_create(*, rule_name: str, scope: str, template: ProductionRule, 
     transaction."""
     if scope == OPERATIONAL_SCOPE:
         raise ValueError("isolated jobs need a scope of their own")
-    rule = ProductionRule.objects.create(
-        name=rule_name, enabled=False, processor_version=version, trigger=TriggerKind.EVENT, settle_s=0,
-        priority=Priority.LOW, priority_by_timeliness={}, sample_every_nth_datatake=1, publish_outputs=False,
-        output_scope=scope, output_retention_days=output_retention_days, retry_after_max_time=retry_after_max_time,
-        **{name: getattr(template, name) for name in _TEMPLATE_COPIED})
-    values = {p.name: p.value for p in template.parameters.all()}
-    values.update(parameters)
-    RuleParameter.objects.bulk_create([RuleParameter(rule=rule, position=n, name=name, value=value)
-                                       for n, (name, value) in enumerate(values.items())])
-    rule.has_time_windows = False  # type: ignore[attr-defined]  # a new rule has none: skip the query
-    skipped = []
-    for product in products:
-        attributes = catalog_selectors.product_attribute_values(product_id=product.id)
-        reason = "" if rule_matches(rule, product) else f"a {product.product_type} does not trigger {template.name}"
-        reason = reason or sampling_refusal(rule, product, attributes)
-        if not reason:
-            try:
-                group_of(rule, product, attributes)
-            except RoutingRefusal as exc:
-                reason = str(exc).removeprefix(f"{product.name}: ")
-        if reason:
-            skipped.append({"product": product.name, "reason": reason})
-            continue
-        product_prepare(product=product, rules=[rule])
+    rule = rule_from_template(
+        template=template, version=version, parameters=parameters, name=rule_name, priority=Priority.LOW,
+        publish_outputs=False, output_scope=scope, output_retention_days=output_retention_days,
+        retry_after_max_time=retry_after_max_time)
+    skipped = products_prepare_with(rule=rule, products=products, template_name=template.name)
     job_ids = list(Job.objects.filter(rule=rule).order_by("pk").values_list("pk", flat=True))
     return ScopedJobs(rule_id=rule.pk, job_ids=job_ids, skipped=skipped)
 

@@ -8,28 +8,23 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rs.catalog import selectors as catalog_selectors
 from rs.catalog.models import Product
 from rs.errors import Conflict, NotFound
 from rs.production import services as production_services
-from rs.production.choices import TERMINAL_STATES, JobState, TriggerKind
+from rs.production.choices import TERMINAL_STATES, JobState
 from rs.production.models import (
     FINISHED_ORDER_STATES,
     Job,
     OrderState,
     ProductionOrder,
     ProductionRule,
-    RuleParameter,
 )
 from rs.production.orders.notification import SEALING_PURPOSE
-from rs.production.orders.planning import planning_enqueue
+from rs.production.orders.planning import MAX_SKIPPED_KEPT, planning_enqueue
 from rs.production.orders.progress import order_finish_if_done
 from rs.production.orders.validation import CheckedOrder, OrderInvalid, OrderRequest, order_check
-from rs.production.routing import RoutingRefusal, group_of, sampling_refusal
 from rs.production.transitions import job_transition
 from rs.webhooks import seal
-
-MAX_SKIPPED_KEPT = 100  # the same in planning.py
 
 
 def order_create(*, request: OrderRequest) -> tuple[ProductionOrder, str]:
@@ -78,23 +73,10 @@ def order_create(*, request: OrderRequest) -> tuple[ProductionOrder, str]:
 
 
 def _rule_create(checked: CheckedOrder) -> ProductionRule:
-    """The order's own rule: the template's trigger and grouping, the chosen version, priority, area and parameters.
-    Disabled: catalog events and schedules never run it; waiting jobs are still woken by arriving inputs."""
-    template, request = checked.template, checked.request
-    rule = ProductionRule.objects.create(
-        name=f"order-{uuid.uuid4().hex[:20]}", enabled=False, processor_version=checked.version,
-        trigger=TriggerKind.EVENT, mission=template.mission, platform=template.platform,
-        product_types=template.product_types, family=template.family, timeliness=template.timeliness,
-        grouping=template.grouping, window_s=template.window_s, settle_s=0, input_mode=template.input_mode,
-        priority=request.priority, priority_by_timeliness={}, sample_every_nth_datatake=1, area=checked.area,
-        mandatory_timeout_s=template.mandatory_timeout_s, processing_station=template.processing_station,
-        acquisition_station=template.acquisition_station, sensing_time_from=template.sensing_time_from,
-        wide_interval_types=template.wide_interval_types)
-    values = {p.name: p.value for p in template.parameters.all()}
-    values.update(checked.parameters)  # the order's values replace the template rule's
-    RuleParameter.objects.bulk_create([RuleParameter(rule=rule, position=n, name=name, value=value)
-                                       for n, (name, value) in enumerate(values.items())])
-    return rule
+    """The order's own rule: the template's trigger and grouping, the chosen version, priority, area and parameters."""
+    return production_services.rule_from_template(
+        template=checked.template, version=checked.version, parameters=checked.parameters,
+        name=f"order-{uuid.uuid4().hex[:20]}", priority=checked.request.priority, area=checked.area)
 
 
 def _rule_rename(rule: ProductionRule, name: str) -> None:
@@ -108,21 +90,7 @@ def _rule_rename(rule: ProductionRule, name: str) -> None:
 
 def jobs_of_products(rule: ProductionRule, products: list[Product]) -> list[dict[str, str]]:
     """Prepare each product with the order's rule; returns the products that make no job, with the reason."""
-    rule.has_time_windows = False  # type: ignore[attr-defined]  # a new rule has none: skip the query
-    skipped = []
-    for product in products:
-        attributes = catalog_selectors.product_attribute_values(product_id=product.id)
-        reason = sampling_refusal(rule, product, attributes)
-        if not reason:
-            try:
-                group_of(rule, product, attributes)
-            except RoutingRefusal as exc:
-                reason = str(exc).removeprefix(f"{product.name}: ")
-        if reason:
-            skipped.append({"product": product.name, "reason": reason})
-            continue
-        production_services.product_prepare(product=product, rules=[rule])
-    return skipped
+    return production_services.products_prepare_with(rule=rule, products=products)
 
 
 @transaction.atomic
