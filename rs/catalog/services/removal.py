@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rs.catalog import selectors
@@ -139,6 +139,8 @@ def products_evicted_record(*, product_ids: Sequence[uuid.UUID], cause: str = De
         raise InvalidProduct(f"unknown deletion cause {cause!r}")
     if not product_ids:
         return 0
+    if connection.vendor != "postgresql":
+        return _products_evicted_record_portable(product_ids=product_ids, cause=cause)
     from rs.catalog.eviction_records import deleted_records_write, evicted_events_write, products_offline
 
     with transaction.atomic():
@@ -153,6 +155,24 @@ def products_evicted_record(*, product_ids: Sequence[uuid.UUID], cause: str = De
         if consumers:
             transaction.on_commit(lambda: _deliveries_enqueue_many(event_ids, consumers))
     return len(evicted)
+
+
+def _products_evicted_record_portable(*, product_ids: Sequence[uuid.UUID], cause: str) -> int:
+    """`products_evicted_record` on a database without PostgreSQL's SQL (the embedded SpatiaLite default): the same
+    rows, built in Python."""
+    with transaction.atomic():
+        products = list(Product.objects.select_for_update(skip_locked=True)
+                        .filter(id__in=list(product_ids), online=True).prefetch_related("attributes"))
+        if not products:
+            return 0
+        now = timezone.now()
+        ids = [p.id for p in products]
+        Product.objects.filter(id__in=ids).update(online=False, modification_date=now)
+        DeletedProduct.objects.filter(id__in=ids).delete()  # a re-eviction replaces its record
+        DeletedProduct.objects.bulk_create([_deleted_product_row(p, cause=cause, at=now) for p in products])
+        _events_emit_many(kind=EventKind.EVICTED,
+                          payloads={p.id: {**_event_payload(p), "cause": cause} for p in products})
+    return len(products)
 
 
 def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> DeletedProduct:
