@@ -26,7 +26,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import authentication as drf_authentication
@@ -35,10 +34,10 @@ from rest_framework.request import Request
 
 from rs.access.choices import AuthMethod
 from rs.access.configuration import access_settings
-from rs.access.constants import BASIC_CACHE_ENTRIES, BASIC_CACHE_S, RIGHTS_VERSION_KEY
+from rs.access.constants import BASIC_CACHE_ENTRIES, BASIC_CACHE_S
 from rs.access.errors import AccessError, CredentialsRequired, Forbidden, InvalidCredentials
 from rs.access.principals import Principal, principal_from_user
-from rs.access.rights import rights_version_of
+from rs.access.rights import rights_version
 from rs.access.throttling import client_ip, login_check, login_failed, login_succeeded
 from rs.access.tokens import bearer_principal
 
@@ -153,7 +152,7 @@ def _basic_principal(request: HttpRequest, credentials: str) -> Principal:
     login_check(username=username, ip=ip)
     digest = _credential_digest(username, password)
     now = time.monotonic()
-    version = rights_version_of(cache.get(RIGHTS_VERSION_KEY))
+    version = rights_version()
     with _verified_lock:
         memo = _verified.get(digest)
         if memo is not None and memo[1] > now and memo[2] == version:

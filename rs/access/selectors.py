@@ -43,12 +43,6 @@ def _rules() -> list[_RuleRow]:
     return rows
 
 
-def rights_version() -> int:
-    """The current rights version (rs.access.services.rights_changed): a memo of rights made under another one is
-    stale."""
-    return rights.rights_version()
-
-
 def rights_version_and_memos(keys: list[str]) -> tuple[int, dict[str, Any]]:
     """The rights version and the cache entries `keys` (another app's memos of rights) in one round trip."""
     found = cache.get_many([RIGHTS_VERSION_KEY, *keys])

@@ -28,6 +28,7 @@ from rs.catalog.models import Product
 from rs.catalog.query.errors import QueryError
 from rs.catalog.query.selectors import ProductRef, operational_products_matching
 from rs.errors import Conflict, NotFound
+from rs.production import selectors as production_selectors
 from rs.production import services as production_services
 from rs.production.models import ProcessorVersion, ProductionRule
 from rs.production.orders.validation import parameters_check, template_rule_pick
@@ -157,8 +158,9 @@ def _versions_check(given: Any, errors: dict[str, str]) -> list[_CheckedVersion]
                 item.get("processor_version"), int):
             problems.append(f"#{n}: an object with the processor_version id")
             continue
-        version = ProcessorVersion.objects.select_related("processor").filter(pk=item["processor_version"]).first()
-        if version is None:
+        try:
+            version = production_selectors.processor_version_by_id(version_id=item["processor_version"])
+        except NotFound:
             problems.append(f"#{n}: unknown processor version {item['processor_version']}")
             continue
         version_errors: dict[str, str] = {}
