@@ -51,6 +51,7 @@ from rs.production.preparation import (
 from rs.production.registry import registry_write
 from rs.production.resolution import TimeoutRules
 from rs.production.routing import (
+    Group,
     RoutingRefusal,
     group_of,
     rule_matches,
@@ -140,15 +141,20 @@ def product_prepare(*, product: Product, rules: Iterable[ProductionRule]) -> lis
         except RoutingRefusal as exc:
             logger.warning("rule %s cannot group %s: %s", rule.name, product.name, exc)
             continue
-        job, created = job_for_group(rule=rule, group=group, product=product, attributes=attributes)
-        changed = member_attach(job=job, group=group, product=product, created=created)
-        if changed and job.state in PREPARING_STATES:  # a new member: the selections (and settle time) may move
-            job_evaluate(job)
-        elif job.state not in PREPARING_STATES:
-            logger.info("job %s (%s) is %s: %s recorded, not re-prepared", job.pk, job.group_key, job.state,
-                        product.name)
-        touched.append(job.pk)
+        touched.append(_group_join(rule=rule, group=group, product=product, attributes=attributes))
     return touched
+
+
+def _group_join(*, rule: ProductionRule, group: Group, product: Product, attributes: dict[str, object]) -> int:
+    """Make the product a member of its group's job (created when new) and prepare the job again; its id."""
+    job, created = job_for_group(rule=rule, group=group, product=product, attributes=attributes)
+    changed = member_attach(job=job, group=group, product=product, created=created)
+    if changed and job.state in PREPARING_STATES:  # a new member: the selections (and settle time) may move
+        job_evaluate(job)
+    elif job.state not in PREPARING_STATES:
+        logger.info("job %s (%s) is %s: %s recorded, not re-prepared", job.pk, job.group_key, job.state,
+                    product.name)
+    return int(job.pk)
 
 
 def awaited_wake(*, product: Product, exclude: Iterable[int] = ()) -> int:
@@ -370,13 +376,13 @@ def products_prepare_with(*, rule: ProductionRule, products: Sequence[Product],
         reason = reason or sampling_refusal(rule, product, attributes)
         if not reason:
             try:
-                group_of(rule, product, attributes)
+                group = group_of(rule, product, attributes)
             except RoutingRefusal as exc:
                 reason = str(exc).removeprefix(f"{product.name}: ")
-        if reason:
-            skipped.append({"product": product.name, "reason": reason})
-            continue
-        product_prepare(product=product, rules=[rule])
+            else:
+                _group_join(rule=rule, group=group, product=product, attributes=attributes)
+                continue
+        skipped.append({"product": product.name, "reason": reason})
     return skipped
 
 

@@ -14,7 +14,7 @@ from rs.ingestion import selectors
 from rs.ingestion.choices import EntryState, SessionState
 from rs.ingestion.configuration import inbox_config_errors
 from rs.ingestion.models import Inbox, InboxEntry, Session
-from rs.ingestion.sessions import session_channels, session_missing
+from rs.ingestion.sessions import SessionMissing, session_channels, session_missing
 
 STATUS_DEFAULT_HOURS = 24
 STATUS_MAX_HOURS = 24 * 30
@@ -102,11 +102,18 @@ class SessionOutputSerializer(serializers.ModelSerializer[Session]):
         fields = ("id", "session_id", "satellite", "mission", "station", "state", "channels", "first_seen_at",
                   "completed_at", "product_id", "missing_dsib_channels", "missing_chunks", "channel_status")
 
+    def _missing(self, obj: Session) -> SessionMissing:
+        """Both missing_* fields come from one pass over the session's files (a page's serializer is shared)."""
+        known: dict[int, SessionMissing] = self.__dict__.setdefault("_missing_by_session", {})
+        if obj.pk not in known:
+            known[obj.pk] = session_missing(obj)
+        return known[obj.pk]
+
     def get_missing_dsib_channels(self, obj: Session) -> list[int]:
-        return list(session_missing(obj).dsib_channels)
+        return list(self._missing(obj).dsib_channels)
 
     def get_missing_chunks(self, obj: Session) -> list[str]:
-        return list(session_missing(obj).chunks)
+        return list(self._missing(obj).chunks)
 
     @extend_schema_field(ChannelStatusSerializer(many=True))
     def get_channel_status(self, obj: Session) -> list[dict[str, Any]]:

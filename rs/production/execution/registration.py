@@ -26,7 +26,7 @@ from rs.catalog import services as catalog_services
 from rs.catalog.choices import OPERATIONAL_SCOPE, AssetType
 from rs.catalog.storage import ChecksumMismatch, InvalidKey, StorageError, StoredObject, object_store
 from rs.catalog.storage.keys import asset_key, product_key
-from rs.errors import DomainError, NotFound
+from rs.errors import DomainError
 from rs.ingestion import selectors as ingestion_selectors
 from rs.production.choices import JobState
 from rs.production.execution.claims import claim_check
@@ -106,13 +106,12 @@ def outputs_register(*, job_id: int, run: int, found: Sequence[FoundOutput], lin
     planned = _describe(found, job_id, scope)
     fresh: list[_Planned] = []
     notes = list(warnings)
+    catalogued = catalog_selectors.products_by_names(names=[item.described.name for item in planned], scope=scope)
     for item in planned:
-        try:
-            existing = catalog_selectors.product_get_by_name(name=item.described.name, scope=scope)
-        except NotFound:
+        existing = catalogued.get(item.described.name)
+        if existing is None:
             fresh.append(item)
-            continue
-        if existing.job_id != job_id:  # never overwrite another product's object
+        elif existing.job_id != job_id:  # never overwrite another product's object
             notes.append(f"{item.described.name}: already in the catalogue (job {existing.job_id}), not registered")
     now = timezone.now()
     with transaction.atomic():
@@ -129,11 +128,13 @@ def outputs_register(*, job_id: int, run: int, found: Sequence[FoundOutput], lin
     with transaction.atomic():
         job = claim_check(job_id, run)
         publish = job.rule.publish_outputs and scope == OPERATIONAL_SCOPE
-        registered = [_register(job, run, item, lineage, publish, scope) for item in fresh]
+        for item in fresh:
+            _register(job, run, item, lineage, publish, scope)
         JobMissingOutput.objects.filter(job=job).delete()
         reason = "; ".join(notes)[:2000]
         job_transition(job=job, to=JobState.SUCCEEDED, reason=reason, fields={"lease_until": None})
-    return registered
+    return list(JobOutput.objects.filter(job_id=job_id, run=run, name__in=[item.described.name for item in fresh])
+                .order_by("id"))
 
 
 def _unpublished_eviction_date(job: Job, publish: bool) -> datetime | None:
@@ -143,7 +144,7 @@ def _unpublished_eviction_date(job: Job, publish: bool) -> datetime | None:
     return None if publish or days is None else timezone.now() + timedelta(days=days)
 
 
-def _register(job: Job, run: int, item: _Planned, lineage: Lineage, publish: bool, scope: str) -> JobOutput:
+def _register(job: Job, run: int, item: _Planned, lineage: Lineage, publish: bool, scope: str) -> None:
     assert item.stored is not None
     described = item.described
     metadata = replace(described.metadata, attributes={
@@ -168,4 +169,3 @@ def _register(job: Job, run: int, item: _Planned, lineage: Lineage, publish: boo
     now = timezone.now()
     JobOutput.objects.filter(job=job, run=run, name=described.name).update(
         product_id=product.id, size=item.stored.size, md5=item.stored.md5, published=publish, registered_at=now)
-    return JobOutput.objects.get(job=job, run=run, name=described.name)
