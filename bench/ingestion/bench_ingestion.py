@@ -5,8 +5,11 @@
         [--large-gb 2] [--rounds 3] [--skip-small] [--skip-large]
 
 1. Products per second: N small products (zipped S1 L0 SAFEs with a real-format manifest, ~60 KB) in a directory
-   inbox, polled and ingested by real Celery workers (prefork) into the S3 store and the PostGIS catalogue of the
-   environment. Timed from the first poll to the last entry in a final state; every entry must end `ingested`.
+   inbox, polled twice as the beat would (with enqueue: the second poll sends drains as soon as its first batch is
+   pending, so ingestion overlaps the rest of it, and again at its end) and ingested by real Celery workers (prefork)
+   into the S3 store and the PostGIS catalogue of the environment. Timed from the first poll to the last entry in a
+   final state; every entry must end `ingested`. The CPU per product counts the workers, every PostgreSQL backend
+   (the polls' one included), the S3 server, and the polls in this process.
 2. MB/s of one large product (a stored zip holding a SAFE with one big measurement file) ingested in this process,
    against a raw boto3 multipart upload of the same file to the same store: sequential parts of the same size as
    ours, and boto3's threaded upload_file.
@@ -132,8 +135,17 @@ def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
         worker.wait(30)
 
 
+def backend_pid() -> int:
+    """The PostgreSQL backend of this process's connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
 def bench_small(count: int, workers: int, concurrency: int) -> None:
-    from rs.ingestion.tasks import inbox_drain_task
+    from rs.ingestion.constants import PARALLEL_DRAINS
 
     folder = Path(tempfile.mkdtemp(prefix="bench-inbox-", dir=ROOT / "var"))
     try:
@@ -146,20 +158,23 @@ def bench_small(count: int, workers: int, concurrency: int) -> None:
         processes = start_workers(workers, concurrency)
         try:
             worker_boot = sum(group_cpu(p.pid) for p in processes)  # start-up is not ingestion
-            t0 = time.monotonic()
-            services.inbox_poll(inbox_id=inbox.pk, enqueue=False)
-            services.inbox_poll(inbox_id=inbox.pk, enqueue=False)
-            polled = time.monotonic() - t0
-            for _ in range(workers * concurrency):
-                inbox_drain_task.delay(inbox.pk)
-            entries = InboxEntry.objects.filter(inbox=inbox)
+            own_backend = backend_pid()
             s3_pids = service_pids()["s3"]
             s3_before = sum(cpu_seconds(pid) for pid in s3_pids)
-            backends: dict[int, float] = {}  # last CPU seen of every backend (they close when a task ends)
+            own_db_before, own_cpu_before = cpu_seconds(own_backend), time.process_time()
+            t0 = time.monotonic()
+            first = services.inbox_poll(inbox_id=inbox.pk)  # all waiting: nothing to drain yet
+            first_s = time.monotonic() - t0
+            second = services.inbox_poll(inbox_id=inbox.pk)  # pending: drains sent after its first batch and at its end
+            polled = time.monotonic() - t0
+            poll_cpu, poll_db_cpu = time.process_time() - own_cpu_before, cpu_seconds(own_backend) - own_db_before
+            entries = InboxEntry.objects.filter(inbox=inbox)
+            backends: dict[int, float] = {}  # last CPU seen of every worker backend (they close when a task ends)
             while entries.exclude(state__in=TERMINAL_STATES).exists():
                 time.sleep(0.5)
                 for pid in service_pids()["postgres"]:
-                    backends[pid] = max(backends.get(pid, 0.0), cpu_seconds(pid))
+                    if pid != own_backend:  # this process's waiting queries are not ingestion
+                        backends[pid] = max(backends.get(pid, 0.0), cpu_seconds(pid))
             elapsed = time.monotonic() - t0
             worker_cpu = sum(group_cpu(p.pid) for p in processes) - worker_boot
             postgres_cpu = sum(backends.values())
@@ -168,10 +183,15 @@ def bench_small(count: int, workers: int, concurrency: int) -> None:
             stop_workers(processes)
         ingested = entries.filter(state=EntryState.INGESTED).count()
         failed = list(entries.exclude(state=EntryState.INGESTED).values_list("key", "reason")[:5])
-        print(f"small products: {ingested}/{count} ingested in {elapsed:.1f} s (two polls: {polled:.1f} s) "
+        print(f"small products: {ingested}/{count} ingested in {elapsed:.1f} s "
               f"= {ingested / elapsed:.0f} products/s with {workers} worker(s) x {concurrency} processes")
+        print(f"  polls: first {first_s:.2f} s ({first.waiting} waiting), second {polled - first_s:.2f} s "
+              f"({second.pending} pending; drains sent by the poll, at most {PARALLEL_DRAINS} early and "
+              f"{PARALLEL_DRAINS} at its end, overlapping it); CPU {1000 * poll_cpu / max(count, 1):.3f} ms/item "
+              f"in this process + {1000 * poll_db_cpu / max(count, 1):.3f} ms/item in its PostgreSQL backend")
         per = {name: 1000 * cpu / max(ingested, 1) for name, cpu in
-               (("workers", worker_cpu), ("postgres", postgres_cpu), ("s3 (shared, upper bound)", s3_cpu))}
+               (("workers", worker_cpu), ("postgres", postgres_cpu), ("polls", poll_cpu),
+                ("polls' postgres", poll_db_cpu), ("s3 (shared, upper bound)", s3_cpu))}
         print("  CPU per product: " + ", ".join(f"{name} {ms:.1f} ms" for name, ms in per.items())
               + f" -> {2000 / sum(per.values()):.0f} products/s on 2 idle cores at this cost")
         print(f"  load average at the end: {os.getloadavg()[0]:.1f} (other processes share these cores)")

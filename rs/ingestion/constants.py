@@ -34,8 +34,8 @@ MAX_ATTEMPTS: int = getattr(settings, "RS_INGESTION_MAX_ATTEMPTS", 6)
 # Drain tasks started per poll at most; the ingestion workers' concurrency is the real limit.
 PARALLEL_DRAINS: int = getattr(settings, "RS_INGESTION_PARALLEL_DRAINS", 4)
 
-# Entries are recorded in batches of this many listing items: one SELECT and one bulk INSERT/UPDATE per batch keeps
-# a poll of 100,000 files in bounded memory.
+# Entries are recorded in batches of this many listing items: a few statements per batch keep a poll of 100,000 files
+# in bounded memory, and each batch is committed so that the workers may ingest it while the listing goes on.
 RECORD_BATCH = 1000
 
 # Remote products (S3, OData, CADIP) are staged here once: archives need random access for their manifests.

@@ -86,8 +86,10 @@ def sampling_rule_add(*, inbox_id: int, cron: str = "", duration_s: int = 3600, 
 
 
 def inbox_poll(*, inbox_id: int, enqueue: bool = True) -> PollSummary:
-    """Poll one inbox now; with `enqueue`, hand the pending entries to the ingestion workers."""
-    summary = _inbox_poll(inbox_id=inbox_id)
+    """Poll one inbox now; with `enqueue`, hand the pending entries to the ingestion workers: once as soon as the
+    first recorded batch makes some pending (a long listing does not hold ingestion back), once at the end."""
+    summary = _inbox_poll(inbox_id=inbox_id,
+                          on_pending=(lambda: drains_enqueue(inbox_id=inbox_id)) if enqueue else None)
     if enqueue and not summary.busy:
         drains_enqueue(inbox_id=inbox_id)
     return summary
