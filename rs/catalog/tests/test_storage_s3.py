@@ -395,6 +395,7 @@ def test_an_empty_object_leaves_the_connection_clean_for_the_next_request(
 ) -> None:
     # An empty PUT sent with "Expect: 100-continue" got two answers from SeaweedFS; the stray one on the kept-alive
     # connection then broke the next request (a header parsing warning, and a stall until the read timeout).
+    # Bodies under a MiB go without the header too (one round trip less); larger ones keep it.
     sent: list[dict[str, Any]] = []
 
     def record(request: Any, **_: Any) -> None:
@@ -405,10 +406,37 @@ def test_an_empty_object_leaves_the_connection_clean_for_the_next_request(
         with caplog.at_level("WARNING", logger="urllib3.connection"):
             empty = store.put_stream(key=f"{prefix}empty.bin", stream=b"")
             small = store.put_stream(key=f"{prefix}small.bin", stream=b"thirteen byte")
+            large = store.put_stream(key=f"{prefix}large.bin", stream=b"x" * (2 * MIB))
     finally:
         s3_client.meta.events.unregister("before-send.s3.PutObject", unique_id="test-record-put")
 
-    assert (empty.size, small.size) == (0, 13)
-    assert [("Expect" in headers) for headers in sent] == [False, True]
+    assert (empty.size, small.size, large.size) == (0, 13, 2 * MIB)
+    assert [("Expect" in headers) for headers in sent] == [False, False, True]
     assert [r.getMessage() for r in caplog.records if r.name == "urllib3.connection"] == []
     assert b"".join(store.open_range(key=f"{prefix}small.bin")) == b"thirteen byte"
+
+
+def test_the_endpoint_of_a_put_is_resolved_once_whatever_its_key(store: S3ObjectStore, s3_client: S3Client,
+                                                                  prefix: str) -> None:
+    # botocore caches resolved endpoints by the request's parameters; the store asks its cache without the object
+    # key (which S3's rule set never reads), so a new key per product no longer evaluates the rule set again.
+    provider = s3_client._ruleset_resolver._provider  # type: ignore[attr-defined]
+    assert getattr(provider.resolve_endpoint, "rs_without_key", False)
+    evaluated: list[dict[str, Any]] = []
+    evaluate = provider.ruleset.evaluate
+
+    def counting(parameters: dict[str, Any]) -> Any:
+        evaluated.append(dict(parameters))
+        return evaluate(parameters)
+
+    provider.ruleset.evaluate = counting
+    try:
+        urls = {s3_client.generate_presigned_url("put_object", Params={"Bucket": store.bucket, "Key": key})
+                .split("?")[0] for key in (f"{prefix}a-{uuid.uuid4()}", f"{prefix}b-{uuid.uuid4()}")}
+        for number in range(3):
+            store.put_stream(key=f"{prefix}{number}-{uuid.uuid4()}.bin", stream=b"payload")
+    finally:
+        del provider.ruleset.evaluate
+    assert len(urls) == 2 and all(url.startswith(f"{settings.RS_S3_ENDPOINT_URL}/{store.bucket}/") for url in urls)
+    assert len(evaluated) <= 1 and all("Key" not in parameters for parameters in evaluated)
+    assert [key for key, _ in store.list_keys(prefix)] and len(list(store.list_keys(prefix))) == 3
