@@ -20,7 +20,7 @@ from rs.catalog.choices import (
     EventKind,
     ProductionType,
 )
-from rs.catalog.eviction_dates import eviction_date_of
+from rs.catalog.eviction_dates import eviction_date_of, eviction_dates_of
 from rs.catalog.footprints import footprint_normalise
 from rs.catalog.models import (
     Hold,
@@ -155,10 +155,12 @@ def _product_build(
     publish: bool,
     product_id: uuid.UUID | None,
     eviction_date: datetime | None = None,
+    policy_dates_later: bool = False,
 ) -> Product:
     """The unsaved, validated row of a new product (InvalidProduct when it cannot be catalogued). A published
-    product's EvictionDate comes from the retention policies; `eviction_date` is for one that is not (a campaign
-    output, evicted by the same eviction run)."""
+    product's EvictionDate comes from the retention policies (set by the caller for a whole batch when
+    `policy_dates_later`); `eviction_date` is for one that is not (a campaign output, evicted by the same eviction
+    run)."""
     _check_name(name)
     if content_length < 0:
         raise InvalidProduct("content length cannot be negative")
@@ -201,7 +203,10 @@ def _product_build(
         cloud_cover=_cloud_cover_of(attributes.get("cloudCover")),
         job_id=job_id,
     )
-    product.eviction_date = eviction_date_of(product) if publish else eviction_date
+    if not publish:
+        product.eviction_date = eviction_date
+    elif not policy_dates_later:
+        product.eviction_date = eviction_date_of(product)
     product.full_clean(exclude=["footprint", "inputs"], validate_unique=False, validate_constraints=False)
     return product
 
@@ -299,7 +304,7 @@ def products_register(*, registrations: Sequence[ProductRegistration]) -> list[P
                 storage_key=item.storage_key, checksums=item.checksums, origin_date=item.origin_date,
                 scope=OPERATIONAL_SCOPE, production_type=ProductionType.SYSTEMATIC,
                 content_type="application/octet-stream", job_id=None, publish=item.publish,
-                product_id=item.product_id,
+                product_id=item.product_id, policy_dates_later=True,
             )
             attributes += _attribute_rows(
                 product, _attributes_with_product_type(item.metadata.attributes, item.metadata.product_type))
@@ -310,6 +315,9 @@ def products_register(*, registrations: Sequence[ProductRegistration]) -> list[P
         products.append(product)
     if not products:
         return []
+    published = [product for product, item in zip(products, registrations, strict=True) if item.publish]
+    for product, eviction_date in zip(published, eviction_dates_of(published), strict=True):
+        product.eviction_date = eviction_date
     try:
         with transaction.atomic():  # savepoint: a duplicate leaves the caller's transaction usable
             Product.objects.bulk_create(products)

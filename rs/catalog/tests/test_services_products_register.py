@@ -77,3 +77,24 @@ def test_an_invalid_product_refuses_the_whole_batch_naming_it():
         services.products_register(registrations=[_registration(1), bad])
     assert not Product.objects.exists()
     assert not CatalogEvent.objects.exists()
+
+
+def test_a_batch_reads_the_retention_policies_once_and_dates_each_published_product(monkeypatch):
+    from datetime import timedelta
+
+    from rs.lifecycle import retention
+
+    reads: list[str] = []
+    get = retention.cache.get
+    monkeypatch.setattr(retention.cache, "get", lambda key, *a, **k: reads.append(key) or get(key, *a, **k))
+    registrations = [_registration(i) for i in range(5)]
+    services.products_register(registrations=registrations)
+
+    assert reads.count(retention.VERSION_KEY) == 1
+    for registration in registrations:
+        product = Product.objects.get(pk=registration.product_id)
+        if registration.publish:  # an L1 slice is kept 7 days (reference defaults)
+            assert product.publication_date is not None
+            assert product.eviction_date == product.publication_date + timedelta(days=7)
+        else:
+            assert (product.publication_date, product.eviction_date) == (None, None)
