@@ -82,3 +82,29 @@ def test_normalise_refuses_points_and_keeps_lines():
         footprint_normalise(GEOSGeometry("POINT (1 2)", srid=4326))
     assert footprint_normalise(LineString((0, 0), (1, 1), srid=4326)).geom_type == "LineString"
     assert footprint_normalise(Polygon(((0, 0), (0, 1), (1, 1), (0, 0)), srid=4326)).geom_type == "MultiPolygon"
+
+
+RINGS = [
+    [(10.0, 10.0), (20.0, 10.0), (20.0, 20.0), (10.0, 20.0)],  # counter-clockwise, open
+    [(10.0, 10.0), (10.0, 20.0), (20.0, 20.0), (20.0, 10.0), (10.0, 10.0)],  # clockwise, closed
+    [(170.0, 10.0), (-170.0, 10.0), (-170.0, 20.0), (170.0, 20.0)],  # across ±180°
+    [(0.0, 0.0), (10.0, 10.0), (10.0, 0.0), (0.0, 10.0)],  # self-intersecting (made valid: two parts)
+]
+
+
+@pytest.mark.parametrize("ring", RINGS)
+def test_a_normalised_footprint_is_given_back_as_is_since_normalising_it_again_changes_nothing(ring):
+    footprint = footprint_from_ring(ring)
+    rebuilt = footprint_normalise(GEOSGeometry(footprint.wkt, srid=4326))  # a copy goes through every step
+    assert rebuilt.wkt == footprint.wkt
+    assert footprint_normalise(footprint) is footprint  # the very geometry normalised before: not rebuilt
+    line = footprint_from_nadir_line([(179.0, 1.0), (-179.0, 2.0)])
+    assert footprint_normalise(line) is line
+    assert footprint_normalise(GEOSGeometry(line.wkt, srid=4326)).wkt == line.wkt
+
+
+def test_a_geometry_not_normalised_here_is_still_normalised():
+    given = GEOSGeometry("POLYGON ((10 10, 10 20, 20 20, 20 10, 10 10))", srid=4326)
+    assert footprint_normalise(given).wkt == "MULTIPOLYGON (((20 10, 20 20, 10 20, 10 10, 20 10)))"
+    with pytest.raises(InvalidFootprint, match="holes"):
+        footprint_normalise(GEOSGeometry("POLYGON ((0 0, 9 0, 9 9, 0 9, 0 0), (1 1, 1 2, 2 2, 1 1))", srid=4326))
