@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import itertools
@@ -88,8 +89,12 @@ class S3ObjectStore(ObjectStore):
         first, first_is_last = next(parts)
         if first_is_last:  # fits in one part: a plain PUT
             digest.verify()  # before the PUT: a refused upload never replaces an existing object
+            # The MD5 is known before sending: the store refuses a body that does not match it (BadDigest), which
+            # is the check the client's CRC32 made (the client computes none for a PUT: request_checksum_calculation
+            # "when_required" in the settings).
+            md5 = base64.b64encode(bytes.fromhex(digest.result().md5)).decode()
             with _s3_errors(key):
-                etag = self._client.put_object(Bucket=self.bucket, Key=key, Body=first,
+                etag = self._client.put_object(Bucket=self.bucket, Key=key, Body=first, ContentMD5=md5,
                                                ContentType=content_type).get("ETag", "")
             self._stored_check(key=key, digest=digest, etag=etag)
             return digest.result()
@@ -121,8 +126,9 @@ class S3ObjectStore(ObjectStore):
 
         def send(number: int, body: bytes) -> tuple[int, str]:
             with _s3_errors(key):
+                # CRC32 named: the client computes it whatever its default (parts have no MD5 of their own)
                 response = self._client.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id,
-                                                    PartNumber=number, Body=body)
+                                                    PartNumber=number, Body=body, ChecksumAlgorithm="CRC32")
             return number, response["ETag"]
 
         def collect(done: Iterable[Future[tuple[int, str]]]) -> None:
