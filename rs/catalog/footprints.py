@@ -100,11 +100,21 @@ def footprint_from_ring(points: Sequence[Point]) -> MultiPolygon:
         ring = [(lon + 360 if lon < 0 else lon, lat) for lon, lat in ring]
     try:
         polygon = Polygon(LinearRing(ring), srid=4326)
+        longitudes = [lon for lon, _ in ring]
+        if min(longitudes) >= -180 and max(longitudes) <= 180 and polygon.valid:
+            # The common case: a valid ring within ±180° is kept as given, only re-oriented. Its extent and
+            # orientation are read from the points in hand rather than from the geometry (the same coordinates);
+            # a multipolygon of one valid polygon is valid.
+            if polygon.area <= 0:
+                raise InvalidFootprint("footprint has no area")
+            if _signed_area(ring) < 0:  # as _ccw does
+                polygon = Polygon([*reversed(ring[:-1]), ring[-2]], srid=4326)
+            return _normalised(MultiPolygon(polygon, srid=4326))
         if not polygon.valid:
             polygon = polygon.make_valid()  # type: ignore[attr-defined]
         xmin, _, xmax, _ = polygon.extent
         if xmin >= -180 and xmax <= 180:
-            parts = _polygons_of(polygon)  # the common case: keep the ring as given (only re-oriented)
+            parts = _polygons_of(polygon)  # keep the ring as given (only re-oriented)
         else:
             parts = _polygons_of(polygon.intersection(WORLD_WEST))
             parts += [_shift(p, -360) for p in _polygons_of(polygon.intersection(WORLD_EAST))]
