@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from botocore import __version__ as botocore_version
+from botocore.config import Config as BotoConfig
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -214,6 +216,15 @@ if RS_STORAGE == "s3":
             "region_name": RS_S3_REGION,
             "addressing_style": RS_S3_ADDRESSING_STYLE,
             "signature_version": "s3v4",
+            # Replaces the client configuration django-storages builds from the two options above (kept for its
+            # other uses): same addressing and signature, a fixed User-Agent (botocore otherwise rebuilds it from a
+            # dozen components twice per request), and no CRC32 computed by default: a single PUT carries the MD5
+            # the store already computes while streaming (Content-MD5, checked by the store), parts name CRC32
+            # themselves (rs.catalog.storage.s3). Responses are still checked where the store sends a checksum.
+            "client_config": BotoConfig(
+                signature_version="s3v4", s3={"addressing_style": RS_S3_ADDRESSING_STYLE},  # type: ignore[arg-type]
+                user_agent=f"rs-catalog botocore/{botocore_version}", request_checksum_calculation="when_required",
+            ),
             "querystring_auth": True,
             "querystring_expire": RS_DOWNLOAD_URL_EXPIRY_S,
             "file_overwrite": True,  # keys are chosen by the catalog; never rename silently

@@ -6,9 +6,10 @@ Output: a valid counter-clockwise MultiPolygon split at ±180°, or a LineString
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import cast
+from typing import TypeVar, cast
 
 from django.contrib.gis.geos import GEOSGeometry, LinearRing, LineString, MultiPolygon, Polygon
 from django.contrib.gis.geos.error import GEOSException
@@ -22,6 +23,19 @@ WORLD_EAST = Polygon.from_bbox((180.0, -90.0, 540.0, 90.0))
 
 class InvalidFootprint(DomainError):
     code = "invalid_footprint"
+
+
+# The geometries this module returned, by identity: normalising one again would give it back unchanged (the forms
+# are fixed points), so footprint_normalise returns it as is instead of rebuilding it (an extracted footprint is
+# normalised by extraction, then handed to the catalogue). Weak: the entry goes with the geometry. A geometry
+# changed in place after normalisation would escape the check; the callers never change one.
+_NORMALISED: weakref.WeakValueDictionary[int, GEOSGeometry] = weakref.WeakValueDictionary()
+G = TypeVar("G", bound=GEOSGeometry)
+
+
+def _normalised(geometry: G) -> G:
+    _NORMALISED[id(geometry)] = geometry
+    return geometry
 
 
 def _check_points(points: Sequence[Point]) -> list[tuple[float, float]]:
@@ -86,11 +100,21 @@ def footprint_from_ring(points: Sequence[Point]) -> MultiPolygon:
         ring = [(lon + 360 if lon < 0 else lon, lat) for lon, lat in ring]
     try:
         polygon = Polygon(LinearRing(ring), srid=4326)
+        longitudes = [lon for lon, _ in ring]
+        if min(longitudes) >= -180 and max(longitudes) <= 180 and polygon.valid:
+            # The common case: a valid ring within ±180° is kept as given, only re-oriented. Its extent and
+            # orientation are read from the points in hand rather than from the geometry (the same coordinates);
+            # a multipolygon of one valid polygon is valid.
+            if polygon.area <= 0:
+                raise InvalidFootprint("footprint has no area")
+            if _signed_area(ring) < 0:  # as _ccw does
+                polygon = Polygon([*reversed(ring[:-1]), ring[-2]], srid=4326)
+            return _normalised(MultiPolygon(polygon, srid=4326))
         if not polygon.valid:
             polygon = polygon.make_valid()  # type: ignore[attr-defined]
         xmin, _, xmax, _ = polygon.extent
         if xmin >= -180 and xmax <= 180:
-            parts = _polygons_of(polygon)  # the common case: keep the ring as given (only re-oriented)
+            parts = _polygons_of(polygon)  # keep the ring as given (only re-oriented)
         else:
             parts = _polygons_of(polygon.intersection(WORLD_WEST))
             parts += [_shift(p, -360) for p in _polygons_of(polygon.intersection(WORLD_EAST))]
@@ -102,7 +126,7 @@ def footprint_from_ring(points: Sequence[Point]) -> MultiPolygon:
     result = MultiPolygon(*parts, srid=4326)
     if not result.valid:
         raise InvalidFootprint(f"footprint is not valid after normalisation: {result.valid_reason}")
-    return result
+    return _normalised(result)
 
 
 def footprint_from_nadir_line(points: Sequence[Point]) -> LineString:
@@ -113,11 +137,13 @@ def footprint_from_nadir_line(points: Sequence[Point]) -> LineString:
     if _crosses_antimeridian(line):
         # keep the line continuous by unwrapping; a two-point line across ±180° is rare enough not to split
         line = [(lon + 360 if lon < 0 else lon, lat) for lon, lat in line]
-    return LineString(line, srid=4326)
+    return _normalised(LineString(line, srid=4326))
 
 
 def footprint_normalise(geometry: GEOSGeometry) -> GEOSGeometry:
     """Bring any (Multi)Polygon or LineString given by a caller to the stored form."""
+    if _NORMALISED.get(id(geometry)) is geometry:
+        return geometry
     if geometry.srid not in (None, 4326):
         geometry = geometry.transform(4326, clone=True)
     if isinstance(geometry, LineString):
@@ -131,14 +157,14 @@ def footprint_normalise(geometry: GEOSGeometry) -> GEOSGeometry:
         for polygon in geometry:
             parts.extend(cast(Iterable[Polygon], footprint_from_ring(list(polygon[0].coords))))
         merged = MultiPolygon(*parts, srid=4326)
-        return merged if merged.valid else footprint_from_union(merged)
+        return _normalised(merged) if merged.valid else footprint_from_union(merged)
     raise InvalidFootprint(f"a footprint is a Polygon, MultiPolygon or LineString, not {geometry.geom_type}")
 
 
 def footprint_from_union(geometry: MultiPolygon) -> MultiPolygon:
     union = geometry.unary_union
     parts = [_ccw(p) for p in _polygons_of(union)]
-    return MultiPolygon(*parts, srid=4326)
+    return MultiPolygon(*parts, srid=4326)  # not marked: a union may have holes, which normalising refuses
 
 
 def footprint_from_geojson(data: str) -> GEOSGeometry:

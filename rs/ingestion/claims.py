@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import operator
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import reduce
+from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Expression, F, Q, Value, When
 from django.utils import timezone
 
 from rs.ingestion.choices import EntryState
@@ -20,6 +21,35 @@ from rs.ingestion.models import InboxEntry
 
 # A claim stops adding entries once they sum to this many bytes: a batch of large products is spread over workers.
 CLAIM_BYTES = 256 * 1024 * 1024
+
+
+class _ValueById(Expression):
+    """Each row's own value, picked by its id from `values`: on PostgreSQL from two arrays (one short expression
+    whatever the number of rows: building and compiling a CASE WHEN per row cost more than the rest of a batch's
+    bookkeeping), elsewhere as CASE WHEN. Rows missing from `values` get NULL, as they would from the CASE."""
+
+    def __init__(self, values: Mapping[int, object], *, output_field: models.Field[Any, Any], array_type: str
+                 ) -> None:
+        super().__init__(output_field=output_field)
+        self.values = dict(values)
+        self.array_type = array_type
+        self.source: Any = F("pk")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.source]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.source,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        case = Case(*(When(pk=pk, then=Value(value)) for pk, value in self.values.items()),
+                    output_field=self.output_field)
+        return compiler.compile(case.resolve_expression(compiler.query))
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> Any:
+        pk_sql, pk_params = compiler.compile(self.source)
+        sql = f"(%s::{self.array_type}[])[array_position(%s::bigint[], {pk_sql})]"
+        return sql, (list(self.values.values()), list(self.values), *pk_params)
 
 
 def entries_claim(*, inbox_id: int, limit: int = CLAIM_BATCH) -> list[InboxEntry]:
@@ -51,7 +81,9 @@ def entries_claim(*, inbox_id: int, limit: int = CLAIM_BATCH) -> list[InboxEntry
         for entry in unplanned:
             entry.product_id = uuid.uuid4()
         if unplanned:
-            InboxEntry.objects.bulk_update(unplanned, ["product_id"])
+            InboxEntry.objects.filter(pk__in=[e.pk for e in unplanned]).update(
+                product_id=_ValueById({e.pk: e.product_id for e in unplanned}, output_field=models.UUIDField(),
+                                      array_type="uuid"))
     for entry in chosen:
         entry.state, entry.claim_token, entry.heartbeat_at, entry.product_name = (
             EntryState.TRANSFERRING, token, now, "")
@@ -87,8 +119,8 @@ def entries_start(starts: Sequence[tuple[InboxEntry, str]]) -> bool:
     try:
         with transaction.atomic():
             updated = InboxEntry.objects.filter(_held_all([e for e, _ in starts])).update(
-                product_name=Case(*(When(pk=e.pk, then=Value(name)) for e, name in starts),
-                                  output_field=models.CharField()),
+                product_name=_ValueById({e.pk: name for e, name in starts}, output_field=models.CharField(),
+                                        array_type="text"),
                 heartbeat_at=timezone.now(),
             )
             if updated != len(starts):
@@ -109,8 +141,8 @@ def entries_finish_ingested(entries: Sequence[InboxEntry]) -> int:
         return 0
     return InboxEntry.objects.filter(_held_all(entries)).update(
         state=EntryState.INGESTED, reason="", quarantine_key="", claim_token=None, finished_at=timezone.now(),
-        next_attempt_at=None, product_id=Case(*(When(pk=e.pk, then=Value(e.product_id)) for e in entries),
-                        output_field=models.UUIDField()),
+        next_attempt_at=None, product_id=_ValueById({e.pk: e.product_id for e in entries},
+                                                    output_field=models.UUIDField(), array_type="uuid"),
     )
 
 

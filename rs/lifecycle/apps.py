@@ -7,6 +7,6 @@ class LifecycleConfig(AppConfig):
 
     def ready(self) -> None:
         from rs.catalog.eviction_dates import eviction_date_provider_register
-        from rs.lifecycle.retention import eviction_date_for
+        from rs.lifecycle.retention import eviction_dates_for
 
-        eviction_date_provider_register(eviction_date_for)
+        eviction_date_provider_register(eviction_dates_for)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -87,3 +88,9 @@ def eviction_date_for(product: Product, policies: list[CompiledPolicy] | None = 
     if policy is None or policy.retention_days is None:
         return None
     return (product.publication_date or timezone.now()) + timedelta(days=policy.retention_days)
+
+
+def eviction_dates_for(products: Sequence[Product]) -> list[datetime | None]:
+    """eviction_date_for of each product, the policies (and their version in the cache) read once for them all."""
+    policies = policies_compiled()
+    return [eviction_date_for(product, policies) for product in products]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from rs.catalog.attribute_registry import attribute_type_of_value
@@ -20,7 +20,7 @@ from rs.catalog.choices import (
     EventKind,
     ProductionType,
 )
-from rs.catalog.eviction_dates import eviction_date_of
+from rs.catalog.eviction_dates import eviction_date_of, eviction_dates_of
 from rs.catalog.footprints import footprint_normalise
 from rs.catalog.models import (
     Hold,
@@ -86,36 +86,83 @@ def _check_name(name: str) -> None:
         raise InvalidProduct(f"product name {name!r} contains a path separator or NUL")
 
 
-def _attribute_rows(product: Product, attributes: Mapping[str, object]) -> list[ProductAttribute]:
-    rows = []
+_VALUE_COLUMNS: dict[str, str] = {
+    AttributeType.STRING: "value_string", AttributeType.INTEGER: "value_integer",
+    AttributeType.DOUBLE: "value_double", AttributeType.BOOLEAN: "value_boolean",
+    AttributeType.DATETIME: "value_datetime",
+}
+_ATTRIBUTE_INSERT_COLUMNS = ("product_id", "name", "value_type", *_VALUE_COLUMNS.values())
+_VALUE_POSITIONS = {value_type: 3 + index for index, value_type in enumerate(_VALUE_COLUMNS)}
+# One statement per batch, its columns as arrays: no model instance per row, and a short statement for the server
+# to parse whatever the number of rows. Texts go as text[] so that the insert itself checks their column's length,
+# as an INSERT of the values would (a cast to varchar(n)[] would cut them silently).
+_ATTRIBUTE_ARRAY_TYPES = ("uuid[]", "text[]", "text[]", "text[]", "bigint[]", "double precision[]", "boolean[]",
+                          "timestamptz[]")
+_ATTRIBUTE_INSERT_SQL = (  # names of the model's own table and columns
+    f"INSERT INTO {ProductAttribute._meta.db_table} ({', '.join(_ATTRIBUTE_INSERT_COLUMNS)}) "  # noqa: S608
+    f"SELECT * FROM unnest({', '.join(f'%s::{t}' for t in _ATTRIBUTE_ARRAY_TYPES)})"
+)
+
+AttributeValue = tuple[str, str, object]  # name, value type, the value as its column stores it
+
+
+def _attribute_values(attributes: Mapping[str, object]) -> list[AttributeValue]:
+    """The checked (name, type, value) of each attribute with a value; InvalidProduct for a value its type refuses."""
+    values: list[AttributeValue] = []
     for name, value in attributes.items():
         if value is None:
             continue
         value_type = attribute_type_of_value(name, value)
-        row = ProductAttribute(product=product, name=name, value_type=value_type)
         try:
             if value_type == AttributeType.STRING:
-                row.value_string = str(value)
+                value = str(value)
             elif value_type == AttributeType.INTEGER:
                 if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                     raise TypeError
-                row.value_integer = int(value)  # type: ignore[call-overload]
+                value = int(value)  # type: ignore[call-overload]
             elif value_type == AttributeType.DOUBLE:
                 if isinstance(value, bool):
                     raise TypeError
-                row.value_double = float(value)  # type: ignore[arg-type]
+                value = float(value)  # type: ignore[arg-type]
             elif value_type == AttributeType.BOOLEAN:
                 if not isinstance(value, bool):
                     raise TypeError
-                row.value_boolean = value
             else:
                 if not isinstance(value, datetime) or value.tzinfo is None:
                     raise TypeError
-                row.value_datetime = value
         except (TypeError, ValueError):
             raise InvalidProduct(f"attribute {name}: {value!r} is not a valid {value_type} value") from None
-        rows.append(row)
-    return rows
+        values.append((name, value_type, value))
+    return values
+
+
+def _attribute_rows(product: Product, attributes: Mapping[str, object]) -> list[ProductAttribute]:
+    return [ProductAttribute(product=product, name=name, value_type=value_type, **{_VALUE_COLUMNS[value_type]: value})
+            for name, value_type, value in _attribute_values(attributes)]
+
+
+def _attributes_insert(rows: Sequence[tuple[uuid.UUID, list[AttributeValue]]]) -> None:
+    """Insert the attribute rows of a batch of products (product id, its checked values)."""
+    if connection.vendor != "postgresql":
+        ProductAttribute.objects.bulk_create([
+            ProductAttribute(product_id=product_id, name=name, value_type=value_type,
+                             **{_VALUE_COLUMNS[value_type]: value})
+            for product_id, values in rows for name, value_type, value in values
+        ])
+        return
+    columns: list[list[object]] = [[] for _ in _ATTRIBUTE_INSERT_COLUMNS]
+    for product_id, values in rows:
+        for name, value_type, value in values:
+            columns[0].append(product_id)
+            columns[1].append(name)
+            columns[2].append(str(value_type))
+            position = _VALUE_POSITIONS[value_type]
+            for index in range(3, len(columns)):
+                columns[index].append(value if index == position else None)
+    if not columns[0]:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_ATTRIBUTE_INSERT_SQL, columns)
 
 
 def _attributes_with_product_type(attributes: Mapping[str, object], product_type: str) -> dict[str, object]:
@@ -155,10 +202,12 @@ def _product_build(
     publish: bool,
     product_id: uuid.UUID | None,
     eviction_date: datetime | None = None,
+    policy_dates_later: bool = False,
 ) -> Product:
     """The unsaved, validated row of a new product (InvalidProduct when it cannot be catalogued). A published
-    product's EvictionDate comes from the retention policies; `eviction_date` is for one that is not (a campaign
-    output, evicted by the same eviction run)."""
+    product's EvictionDate comes from the retention policies (set by the caller for a whole batch when
+    `policy_dates_later`); `eviction_date` is for one that is not (a campaign output, evicted by the same eviction
+    run)."""
     _check_name(name)
     if content_length < 0:
         raise InvalidProduct("content length cannot be negative")
@@ -201,7 +250,10 @@ def _product_build(
         cloud_cover=_cloud_cover_of(attributes.get("cloudCover")),
         job_id=job_id,
     )
-    product.eviction_date = eviction_date_of(product) if publish else eviction_date
+    if not publish:
+        product.eviction_date = eviction_date
+    elif not policy_dates_later:
+        product.eviction_date = eviction_date_of(product)
     product.full_clean(exclude=["footprint", "inputs"], validate_unique=False, validate_constraints=False)
     return product
 
@@ -291,7 +343,7 @@ def products_register(*, registrations: Sequence[ProductRegistration]) -> list[P
     registration, so they emit no `modified` event of their own.
     """
     products = []
-    attributes: list[ProductAttribute] = []
+    attributes: list[tuple[uuid.UUID, list[AttributeValue]]] = []
     for item in registrations:
         try:
             product = _product_build(
@@ -299,10 +351,10 @@ def products_register(*, registrations: Sequence[ProductRegistration]) -> list[P
                 storage_key=item.storage_key, checksums=item.checksums, origin_date=item.origin_date,
                 scope=OPERATIONAL_SCOPE, production_type=ProductionType.SYSTEMATIC,
                 content_type="application/octet-stream", job_id=None, publish=item.publish,
-                product_id=item.product_id,
+                product_id=item.product_id, policy_dates_later=True,
             )
-            attributes += _attribute_rows(
-                product, _attributes_with_product_type(item.metadata.attributes, item.metadata.product_type))
+            attributes.append((product.id, _attribute_values(
+                _attributes_with_product_type(item.metadata.attributes, item.metadata.product_type))))
         except InvalidProduct as exc:
             raise InvalidProduct(f"{item.name}: {exc}") from None
         for asset in item.assets:
@@ -310,6 +362,9 @@ def products_register(*, registrations: Sequence[ProductRegistration]) -> list[P
         products.append(product)
     if not products:
         return []
+    published = [product for product, item in zip(products, registrations, strict=True) if item.publish]
+    for product, eviction_date in zip(published, eviction_dates_of(published), strict=True):
+        product.eviction_date = eviction_date
     try:
         with transaction.atomic():  # savepoint: a duplicate leaves the caller's transaction usable
             Product.objects.bulk_create(products)
@@ -319,7 +374,7 @@ def products_register(*, registrations: Sequence[ProductRegistration]) -> list[P
         if taken:
             raise ProductAlreadyExists(f"already in the catalog: {', '.join(sorted(taken))}") from None
         raise
-    ProductAttribute.objects.bulk_create(attributes)
+    _attributes_insert(attributes)
     ProductAsset.objects.bulk_create([
         ProductAsset(product=product, type=a.type, name=a.name, storage_key=a.storage_key,
                      content_type=a.content_type, content_length=a.content_length, md5=a.md5)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import functools
 import itertools
+import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -12,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3.session
+import botocore.loaders
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -34,6 +38,7 @@ _MISSING_BUCKET = {"NoSuchBucket", "404", "NotFound"}
 _DELETE_BATCH = 1000  # the S3 limit of DeleteObjects
 _BODY_REFUSED = {"MalformedXML", "InvalidArgument", "InvalidRequest"}  # DeleteObjects refused for what it carries
 _MD5_ETAG = re.compile(r"[0-9a-f]{32}")
+_EXPECT_MIN_BYTES = 1024 * 1024  # below, a refused body costs less to send than the 100-continue round trip
 
 
 class S3ObjectStore(ObjectStore):
@@ -41,11 +46,13 @@ class S3ObjectStore(ObjectStore):
 
     def __init__(self, *, client: S3Client, bucket: str, presign_client: S3Client | None = None) -> None:
         self._client = client
-        # An empty PUT with "Expect: 100-continue" makes SeaweedFS answer twice (100, then 200 after botocore has
-        # stopped reading), which leaves a stray response on the kept-alive connection: the next request on it
-        # stalls for the read timeout. An empty body has nothing to hold back, so it goes without the header.
-        client.meta.events.register("before-send.s3.*", _no_expect_for_empty_body,
-                                    unique_id="rs-no-expect-for-empty-body")
+        # "Expect: 100-continue" holds the body back until the store agrees to take it: one more round trip (and
+        # a few system calls on both sides), worth it for a large body only. An empty PUT with the header also
+        # makes SeaweedFS answer twice (100, then 200 after botocore has stopped reading), which leaves a stray
+        # response on the kept-alive connection: the next request on it stalls for the read timeout.
+        client.meta.events.register("before-send.s3.*", _no_expect_for_small_body,
+                                    unique_id="rs-no-expect-for-small-body")
+        _endpoints_cached_across_keys(client)
         # Presigned URLs are used by clients outside the deployment's network: they must name the public endpoint.
         self._presign_client = presign_client or client
         self.bucket = bucket
@@ -82,8 +89,12 @@ class S3ObjectStore(ObjectStore):
         first, first_is_last = next(parts)
         if first_is_last:  # fits in one part: a plain PUT
             digest.verify()  # before the PUT: a refused upload never replaces an existing object
+            # The MD5 is known before sending: the store refuses a body that does not match it (BadDigest), which
+            # is the check the client's CRC32 made (the client computes none for a PUT: request_checksum_calculation
+            # "when_required" in the settings).
+            md5 = base64.b64encode(bytes.fromhex(digest.result().md5)).decode()
             with _s3_errors(key):
-                etag = self._client.put_object(Bucket=self.bucket, Key=key, Body=first,
+                etag = self._client.put_object(Bucket=self.bucket, Key=key, Body=first, ContentMD5=md5,
                                                ContentType=content_type).get("ETag", "")
             self._stored_check(key=key, digest=digest, etag=etag)
             return digest.result()
@@ -115,8 +126,9 @@ class S3ObjectStore(ObjectStore):
 
         def send(number: int, body: bytes) -> tuple[int, str]:
             with _s3_errors(key):
+                # CRC32 named: the client computes it whatever its default (parts have no MD5 of their own)
                 response = self._client.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id,
-                                                    PartNumber=number, Body=body)
+                                                    PartNumber=number, Body=body, ChecksumAlgorithm="CRC32")
             return number, response["ETag"]
 
         def collect(done: Iterable[Future[tuple[int, str]]]) -> None:
@@ -275,9 +287,46 @@ class S3ObjectStore(ObjectStore):
             raise _translated(exc, "") from exc
 
 
-def _no_expect_for_empty_body(request: Any, **_: Any) -> None:
-    if request.headers.get("Content-Length") in (b"0", "0") and "Expect" in request.headers:
+def _no_expect_for_small_body(request: Any, **_: Any) -> None:
+    if "Expect" not in request.headers:
+        return
+    length = request.headers.get("Content-Length")
+    try:
+        small = int(length) < _EXPECT_MIN_BYTES
+    except (TypeError, ValueError):  # unknown length (streamed): keep the header
+        return
+    if small:
         del request.headers["Expect"]
+
+
+@functools.cache
+def _rules_read_the_key(api_version: str) -> bool:
+    rules = botocore.loaders.create_loader().load_service_model("s3", "endpoint-rule-set-1", api_version)
+    return '"Key"' in json.dumps(rules.get("rules"))
+
+
+def _endpoints_cached_across_keys(client: S3Client) -> bool:
+    """botocore resolves the endpoint of each request through S3's rule set and caches the answer by the request's
+    parameters, the object key among them: with a new key per product the cache never answers, and the rule set is
+    evaluated again (a fifth of the CPU of a small PUT). The rules never read the key (checked here against the
+    rule set botocore loaded), so the cache is asked without it. Built on botocore's private attributes: when they
+    change, requests are resolved as before, uncached (False)."""
+    provider = getattr(getattr(client, "_ruleset_resolver", None), "_provider", None)
+    resolve = getattr(provider, "resolve_endpoint", None)
+    if provider is None or resolve is None:
+        return False
+    if getattr(resolve, "rs_without_key", False):  # already done for this client
+        return True
+    if _rules_read_the_key(client.meta.service_model.api_version):
+        return False
+
+    def resolve_without_key(**parameters: Any) -> Any:
+        parameters.pop("Key", None)
+        return resolve(**parameters)
+
+    resolve_without_key.rs_without_key = True  # type: ignore[attr-defined]
+    provider.resolve_endpoint = resolve_without_key
+    return True
 
 
 def _parts(chunks: Iterator[bytes], part_size: int) -> Iterator[tuple[bytes, bool]]:

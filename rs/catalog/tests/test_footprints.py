@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import math
+import random
 from itertools import pairwise
 
 import pytest
-from django.contrib.gis.geos import GEOSGeometry, LineString, Polygon
+from django.contrib.gis.geos import GEOSGeometry, LinearRing, LineString, MultiPolygon, Polygon
 
 from rs.catalog.footprints import (
     InvalidFootprint,
@@ -82,3 +83,62 @@ def test_normalise_refuses_points_and_keeps_lines():
         footprint_normalise(GEOSGeometry("POINT (1 2)", srid=4326))
     assert footprint_normalise(LineString((0, 0), (1, 1), srid=4326)).geom_type == "LineString"
     assert footprint_normalise(Polygon(((0, 0), (0, 1), (1, 1), (0, 0)), srid=4326)).geom_type == "MultiPolygon"
+
+
+RINGS = [
+    [(10.0, 10.0), (20.0, 10.0), (20.0, 20.0), (10.0, 20.0)],  # counter-clockwise, open
+    [(10.0, 10.0), (10.0, 20.0), (20.0, 20.0), (20.0, 10.0), (10.0, 10.0)],  # clockwise, closed
+    [(170.0, 10.0), (-170.0, 10.0), (-170.0, 20.0), (170.0, 20.0)],  # across ±180°
+    [(0.0, 0.0), (10.0, 10.0), (10.0, 0.0), (0.0, 10.0)],  # self-intersecting (made valid: two parts)
+]
+
+
+@pytest.mark.parametrize("ring", RINGS)
+def test_a_normalised_footprint_is_given_back_as_is_since_normalising_it_again_changes_nothing(ring):
+    footprint = footprint_from_ring(ring)
+    rebuilt = footprint_normalise(GEOSGeometry(footprint.wkt, srid=4326))  # a copy goes through every step
+    assert rebuilt.wkt == footprint.wkt
+    assert footprint_normalise(footprint) is footprint  # the very geometry normalised before: not rebuilt
+    line = footprint_from_nadir_line([(179.0, 1.0), (-179.0, 2.0)])
+    assert footprint_normalise(line) is line
+    assert footprint_normalise(GEOSGeometry(line.wkt, srid=4326)).wkt == line.wkt
+
+
+def test_a_geometry_not_normalised_here_is_still_normalised():
+    given = GEOSGeometry("POLYGON ((10 10, 10 20, 20 20, 20 10, 10 10))", srid=4326)
+    assert footprint_normalise(given).wkt == "MULTIPOLYGON (((20 10, 20 20, 10 20, 10 10, 20 10)))"
+    with pytest.raises(InvalidFootprint, match="holes"):
+        footprint_normalise(GEOSGeometry("POLYGON ((0 0, 9 0, 9 9, 0 9, 0 0), (1 1, 1 2, 2 2, 1 1))", srid=4326))
+
+
+def _general(ring: list[tuple[float, float]]) -> str:
+    """The normalisation of a ring without the shortcut for valid rings within ±180°, as it was written before."""
+    from rs.catalog.footprints import _ccw, _polygons_of
+
+    closed = [*ring, ring[0]] if ring[0] != ring[-1] else list(ring)
+    polygon = Polygon(LinearRing(closed), srid=4326)
+    xmin, _, xmax, _ = polygon.extent
+    assert polygon.valid and xmin >= -180 and xmax <= 180
+    return MultiPolygon(*[_ccw(p) for p in _polygons_of(polygon) if p.area > 0], srid=4326).wkt
+
+
+def test_a_valid_ring_within_the_antimeridians_is_normalised_as_by_the_general_path():
+    generator = random.Random(7)
+    rings = [
+        *RINGS[:2],
+        [(-180.0, -10.0), (-170.0, -10.0), (-170.0, 10.0), (-180.0, 10.0)],  # on the -180° line
+        [(170.0, -10.0), (180.0, -10.0), (180.0, 10.0), (170.0, 10.0)],  # on the 180° line
+        latlon("36.7787,86.8273 38.7338,86.4312 38.4629,83.6235 36.5091,84.0935 36.7787,86.8273"),
+    ]
+    for _ in range(200):
+        lon, lat = generator.uniform(-170, 160), generator.uniform(-80, 70)
+        corners = [(lon, lat), (lon + generator.uniform(1, 9), lat), (lon + generator.uniform(1, 9), lat + 5),
+                   (lon, lat + generator.uniform(1, 9))]
+        rings.append(corners if generator.random() < 0.5 else corners[::-1])
+    for ring in rings:
+        footprint = footprint_from_ring(ring)
+        assert footprint.valid and footprint.wkt == _general(ring), ring
+    beyond = footprint_from_ring([(170.0, 0.0), (200.0, 0.0), (200.0, 5.0), (170.0, 5.0)])  # east of 180°: split
+    assert len(beyond) == 2
+    with pytest.raises(InvalidFootprint, match=r"no area|at least 3"):
+        footprint_from_ring([(0.0, 0.0), (1.0, 1.0), (2.0, 2.0)])

@@ -4,9 +4,10 @@ delivery message per consumer; all or nothing."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from django.db import DatabaseError
 
 from rs.catalog import services
 from rs.catalog.choices import EventKind
@@ -77,3 +78,61 @@ def test_an_invalid_product_refuses_the_whole_batch_naming_it():
         services.products_register(registrations=[_registration(1), bad])
     assert not Product.objects.exists()
     assert not CatalogEvent.objects.exists()
+
+
+def test_a_batch_reads_the_retention_policies_once_and_dates_each_published_product(monkeypatch):
+    from rs.lifecycle import retention
+
+    reads: list[str] = []
+    get = retention.cache.get
+    monkeypatch.setattr(retention.cache, "get", lambda key, *a, **k: reads.append(key) or get(key, *a, **k))
+    registrations = [_registration(i) for i in range(5)]
+    services.products_register(registrations=registrations)
+
+    assert reads.count(retention.VERSION_KEY) == 1
+    for registration in registrations:
+        product = Product.objects.get(pk=registration.product_id)
+        if registration.publish:  # an L1 slice is kept 7 days (reference defaults)
+            assert product.publication_date is not None
+            assert product.eviction_date == product.publication_date + timedelta(days=7)
+        else:
+            assert (product.publication_date, product.eviction_date) == (None, None)
+
+
+EVERY_TYPE = {
+    "productType": "IW_GRDH_1S", "processorName": "tab\there, new\nline, quote ' \" back\\slash, ünïcødé ∑",
+    "orbitNumber": 2**62, "relativeOrbitNumber": -3, "startTimeFromAscendingNode": 0.1 + 0.2,
+    "completionTimeFromAscendingNode": float("inf"), "cloudCover": 12.5, "sliceProductFlag": False,
+    "customFlag": True, "segmentStartTime": datetime(2024, 2, 29, 23, 59, 59, 999999,
+                                                     tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+    "processingDate": AT, "customCount": 7, "customText": "", "missing": None,
+}
+COLUMNS = ("name", "value_type", "value_string", "value_integer", "value_double", "value_boolean", "value_datetime")
+
+
+def _stored(product_id: uuid.UUID) -> list[tuple[object, ...]]:
+    return list(ProductAttribute.objects.filter(product_id=product_id).order_by("id").values_list(*COLUMNS))
+
+
+def test_a_batch_stores_every_attribute_type_exactly_as_a_single_registration():
+    batch = _registration(1, metadata=factories.metadata(attributes=EVERY_TYPE))
+    services.products_register(registrations=[batch, _registration(3)])
+    single = services.product_register(name=factories.s1_grd_name(index=9100),
+                                       metadata=factories.metadata(attributes=EVERY_TYPE), content_length=1)
+
+    stored = _stored(batch.product_id)  # type: ignore[arg-type]
+    assert stored == _stored(single.id)
+    assert [row[0] for row in stored] == [name for name, value in EVERY_TYPE.items() if value is not None]
+    by_name = {row[0]: row for row in stored}
+    assert by_name["orbitNumber"][1:] == ("Integer", None, 2**62, None, None, None)
+    assert by_name["segmentStartTime"][6] == EVERY_TYPE["segmentStartTime"]
+    assert by_name["processorName"][2] == EVERY_TYPE["processorName"]
+    assert by_name["startTimeFromAscendingNode"][4] == 0.1 + 0.2
+    assert by_name["customText"][1:3] == ("String", "")
+
+
+def test_a_batch_refuses_an_attribute_name_longer_than_its_column_rather_than_cutting_it():
+    long_name = "x" * 65
+    with pytest.raises(DatabaseError):
+        services.products_register(registrations=[
+            _registration(1, metadata=factories.metadata(attributes={"productType": "IW_GRDH_1S", long_name: 1}))])

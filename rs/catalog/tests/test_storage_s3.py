@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 import time
@@ -11,9 +12,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+import boto3.session
 import pytest
 from blake3 import blake3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.files.storage import storages
 from storages.backends.s3 import S3Storage
@@ -395,6 +398,7 @@ def test_an_empty_object_leaves_the_connection_clean_for_the_next_request(
 ) -> None:
     # An empty PUT sent with "Expect: 100-continue" got two answers from SeaweedFS; the stray one on the kept-alive
     # connection then broke the next request (a header parsing warning, and a stall until the read timeout).
+    # Bodies under a MiB go without the header too (one round trip less); larger ones keep it.
     sent: list[dict[str, Any]] = []
 
     def record(request: Any, **_: Any) -> None:
@@ -405,10 +409,77 @@ def test_an_empty_object_leaves_the_connection_clean_for_the_next_request(
         with caplog.at_level("WARNING", logger="urllib3.connection"):
             empty = store.put_stream(key=f"{prefix}empty.bin", stream=b"")
             small = store.put_stream(key=f"{prefix}small.bin", stream=b"thirteen byte")
+            large = store.put_stream(key=f"{prefix}large.bin", stream=b"x" * (2 * MIB))
     finally:
         s3_client.meta.events.unregister("before-send.s3.PutObject", unique_id="test-record-put")
 
-    assert (empty.size, small.size) == (0, 13)
-    assert [("Expect" in headers) for headers in sent] == [False, True]
+    assert (empty.size, small.size, large.size) == (0, 13, 2 * MIB)
+    assert [("Expect" in headers) for headers in sent] == [False, False, True]
     assert [r.getMessage() for r in caplog.records if r.name == "urllib3.connection"] == []
     assert b"".join(store.open_range(key=f"{prefix}small.bin")) == b"thirteen byte"
+
+
+def test_the_endpoint_of_a_put_is_resolved_once_whatever_its_key(store: S3ObjectStore, s3_client: S3Client,
+                                                                  prefix: str) -> None:
+    # botocore caches resolved endpoints by the request's parameters; the store asks its cache without the object
+    # key (which S3's rule set never reads), so a new key per product no longer evaluates the rule set again.
+    provider = s3_client._ruleset_resolver._provider  # type: ignore[attr-defined]
+    assert getattr(provider.resolve_endpoint, "rs_without_key", False)
+    evaluated: list[dict[str, Any]] = []
+    evaluate = provider.ruleset.evaluate
+
+    def counting(parameters: dict[str, Any]) -> Any:
+        evaluated.append(dict(parameters))
+        return evaluate(parameters)
+
+    provider.ruleset.evaluate = counting
+    try:
+        urls = {s3_client.generate_presigned_url("put_object", Params={"Bucket": store.bucket, "Key": key})
+                .split("?")[0] for key in (f"{prefix}a-{uuid.uuid4()}", f"{prefix}b-{uuid.uuid4()}")}
+        for number in range(3):
+            store.put_stream(key=f"{prefix}{number}-{uuid.uuid4()}.bin", stream=b"payload")
+    finally:
+        del provider.ruleset.evaluate
+    assert len(urls) == 2 and all(url.startswith(f"{settings.RS_S3_ENDPOINT_URL}/{store.bucket}/") for url in urls)
+    assert len(evaluated) <= 1 and all("Key" not in parameters for parameters in evaluated)
+    assert [key for key, _ in store.list_keys(prefix)] and len(list(store.list_keys(prefix))) == 3
+
+
+def test_a_put_carries_the_md5_of_its_body_and_parts_their_crc32(
+    store: S3ObjectStore, s3_client: S3Client, prefix: str, settings: SettingsWrapper
+) -> None:
+    settings.RS_S3_MULTIPART_CHUNK_BYTES = 5 * MIB
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    def record(request: Any, event_name: str, **_: Any) -> None:
+        sent.append((event_name.rsplit(".", 1)[-1], {k.lower(): v for k, v in request.headers.items()}))
+
+    s3_client.meta.events.register("before-send.s3.*", record, unique_id="test-record-checksums")
+    try:
+        small = store.put_stream(key=f"{prefix}small.bin", stream=b"thirteen byte")
+        large = store.put_stream(key=f"{prefix}large.bin", stream=pseudo_random_chunks(total=6 * MIB, seed=4))
+    finally:
+        s3_client.meta.events.unregister("before-send.s3.*", unique_id="test-record-checksums")
+
+    put = next(headers for operation, headers in sent if operation == "PutObject")
+    md5 = hashlib.md5(b"thirteen byte", usedforsecurity=False)
+    assert small.md5 == md5.hexdigest()
+    assert put["content-md5"] in (base64.b64encode(md5.digest()), base64.b64encode(md5.digest()).decode())
+    assert not [h for h in put if h.startswith("x-amz-checksum-")]  # no CRC32 computed by the client
+    parts = [headers for operation, headers in sent if operation == "UploadPart"]
+    assert len(parts) == 2 and all("x-amz-checksum-crc32" in headers for headers in parts)
+    assert large.size == 6 * MIB
+
+
+def test_the_store_refuses_a_body_that_does_not_match_its_content_md5(s3_client: S3Client, store: S3ObjectStore,
+                                                                       prefix: str) -> None:
+    other = base64.b64encode(hashlib.md5(b"other bytes", usedforsecurity=False).digest()).decode()
+    fast = Config(retries={"max_attempts": 1}, signature_version="s3v4",
+                  s3={"addressing_style": settings.RS_S3_ADDRESSING_STYLE},  # type: ignore[typeddict-item]
+                  request_checksum_calculation="when_required")
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=settings.RS_S3_ENDPOINT_URL, region_name=settings.RS_S3_REGION,
+        aws_access_key_id=settings.RS_S3_ACCESS_KEY, aws_secret_access_key=settings.RS_S3_SECRET_KEY, config=fast)
+    with pytest.raises(ClientError, match="BadDigest"):
+        client.put_object(Bucket=store.bucket, Key=f"{prefix}bad.bin", Body=b"the bytes sent", ContentMD5=other)
+    assert not store.exists(f"{prefix}bad.bin")

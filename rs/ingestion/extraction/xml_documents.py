@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 
@@ -46,12 +47,52 @@ def _path(xpath: str) -> str:
     return prefix + "".join(converted)
 
 
+_LEADING_NAME = re.compile(r"\.//\{\*\}([^/\[{}*]+)(.*)", re.DOTALL)
+# Steps that look at an element's parent (positions, '..'): evaluated from the element itself they would not see it.
+_PARENT_STEPS = re.compile(r"\.\.|\[\s*(?:[-\d]|last\s*\()")
+
+
+@functools.cache
+def _compiled(xpath: str) -> tuple[str, str | None] | str:
+    """A path starting with '//name' as (name, the rest relative to each such element, None when there is no rest),
+    which the document's index of elements by local name answers without walking the whole tree; any other path
+    (or one looking at parents) as its ElementPath form."""
+    path = _path(xpath)
+    match = _LEADING_NAME.fullmatch(path) if xpath.startswith("//") else None
+    if match is None or _PARENT_STEPS.search(match[2]):
+        return path
+    name, rest = match.groups()
+    if not rest:
+        return name, None
+    ET.Element("probe").findall("." + rest)  # a bad path fails on its first use, whatever the document holds
+    return name, "." + rest
+
+
 class XmlDocument:
-    """A parsed metadata file, searched by local names: '//acquisitionPeriod/startTime', '//orbitNumber[@type=…]'."""
+    """A parsed metadata file, searched by local names: '//acquisitionPeriod/startTime', '//orbitNumber[@type=…]'.
+
+    A path starting with '//name' (every path of the extractors) begins at the elements of that local name, found
+    in an index of the document built on the first search: one walk of the tree instead of one per search. The
+    results are those of ElementPath's './/{*}name…', in the same order.
+    """
 
     def __init__(self, root: ET.Element, *, source: str) -> None:
         self.root = root
         self.source = source
+        self._by_name: dict[str, list[ET.Element]] | None = None
+
+    def _named(self, name: str) -> list[ET.Element]:
+        """The descendants of the root (not the root itself) with this local name, in document order."""
+        if self._by_name is None:
+            index: dict[str, list[ET.Element]] = {}
+            elements = self.root.iter()
+            next(elements)  # the root: './/' starts below it
+            for element in elements:
+                tag = element.tag
+                if isinstance(tag, str):  # comments and processing instructions have no name
+                    index.setdefault(tag.rpartition("}")[2], []).append(element)
+            self._by_name = index
+        return self._by_name.get(name, [])
 
     @classmethod
     def read(cls, reader: ProductReader, relative: str) -> XmlDocument:
@@ -64,7 +105,14 @@ class XmlDocument:
 
     def all(self, xpath: str) -> list[ET.Element]:
         try:
-            return self.root.findall(_path(xpath))
+            compiled = _compiled(xpath)
+            if isinstance(compiled, str):
+                return self.root.findall(compiled)
+            name, rest = compiled
+            named = self._named(name)
+            if rest is None:
+                return list(named)
+            return [found for element in named for found in element.findall(rest)]
         except SyntaxError as exc:  # a bad path is a bug of ours, reported with the path
             raise ValueError(f"bad path {xpath!r}: {exc}") from None
 
