@@ -292,13 +292,19 @@ from django.utils.module_loading import import_string
 for backend in (s.CACHES["default"]["BACKEND"], s.STORAGES["products"]["BACKEND"]):
     import_string(backend)
 db = s.DATABASES["default"]
+products = {**s.STORAGES["products"], "OPTIONS": dict(s.STORAGES["products"].get("OPTIONS", {}))}
+config = products["OPTIONS"].pop("client_config", None)
+if config is not None:  # a botocore Config: the fields the deployment sets
+    products["OPTIONS"]["client_config"] = {
+        "signature_version": config.signature_version, "s3": config.s3,
+        "request_checksum_calculation": config.request_checksum_calculation}
 print(json.dumps({
     "database": [db["ENGINE"], db["HOST"], db["PORT"], db["NAME"], db["USER"], db["PASSWORD"]],
     "cache": s.CACHES["default"],
     "broker": s.CELERY_BROKER_URL,
     "results": s.CELERY_RESULT_BACKEND,
     "storage": s.RS_STORAGE,
-    "products": s.STORAGES["products"],
+    "products": products,
     "secret_key": s.SECRET_KEY,
     "debug": s.DEBUG,
     "allowed_hosts": s.ALLOWED_HOSTS,
@@ -335,6 +341,8 @@ def test_settings_load_from_the_compose_environment_with_postgis_redis_and_s3() 
     options = result["products"]["OPTIONS"]
     assert [options[key] for key in ("endpoint_url", "bucket_name", "access_key", "secret_key", "region_name")] == [
         "http://s3:8333", "rs-products", "rs", OPERATOR_VARIABLES["RS_S3_SECRET_KEY"], "us-east-1"]
+    assert options["client_config"] == {"signature_version": "s3v4", "s3": {"addressing_style": "path"},
+                                        "request_checksum_calculation": "when_required"}
     assert result["secret_key"] == OPERATOR_VARIABLES["SECRET_KEY"]
     assert result["debug"] is False
     assert result["allowed_hosts"] == ["localhost", "127.0.0.1"]
