@@ -77,6 +77,7 @@ start_redis() {
   fi
 }
 
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 s3_ready() { curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/" 2>/dev/null; }
 start_s3() {
   local dir=$VAR/s3
@@ -86,6 +87,8 @@ start_s3() {
                  "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
 JSON
   if ! s3_ready; then
+    # A SeaweedFS stopped just before may hold its ports for a moment more: wait for them rather than fail.
+    for _ in $(seq 100); do port_free 19333 && port_free 18888 && port_free "$S3_PORT" && break; sleep 0.1; done
     # Every port and socket is set so that several instances can share a machine; never export WEED_* variables.
     nohup "$ROOT/.venv/bin/weed" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
       -master.port=19333 -volume.port=19340 -filer.port=18888 -s3.port="$S3_PORT" \
