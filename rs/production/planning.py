@@ -1,10 +1,19 @@
 """Dry run: the jobs a product, or the products sensed in a time window, would create or complete, with what
-their inputs would resolve to now. Reads only: nothing is created, no event is consumed."""
+their inputs would resolve to now. Reads only: nothing is created, no event is consumed.
+
+Every decision is the one preparation takes, through the same functions: the product's scope, the rule's trigger,
+sampling (datatakes, area, time windows) and grouping (`routing`), then per job what `product_prepare` would do with
+it — the job as `job_new` would make it or as it exists, the members and the interval it would have, the settle
+time a new member restarts, whether it is prepared again at all (`needs_evaluation`), and the evaluation's gates
+(`job_assess`: inputs, mandatory deadline, granule window completeness, session completeness; the JobOrder
+parameters of a job found ready). A job's `state` and `reason` are what the job row would hold afterwards. The jobs
+awaiting the product as an input are assessed as `awaited_wake` would re-evaluate them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
@@ -13,17 +22,35 @@ from django.utils import timezone
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.models import Product
 from rs.errors import DomainError
-from rs.production.models import InputTimeout, Job, ProductionRule
-from rs.production.preparation import outcome
+from rs.production.choices import PREPARING_STATES, JobState
+from rs.production.models import Job, JobMember, ProductionRule
+from rs.production.parameters import ParameterError
+from rs.production.preparation import (
+    Assessment,
+    MemberSpan,
+    awaiting_jobs,
+    interval_joined,
+    job_assess,
+    job_new,
+    joborder_parameters,
+    needs_evaluation,
+    parameter_refusal,
+    reason_recorded,
+    settle_deadline,
+    stored_resolutions,
+    workdir_of,
+)
 from rs.production.registry import tasktable_of
-from rs.production.resolution import JobFacts, Resolution, inputs_resolve
+from rs.production.resolution import Resolution, TimeoutRules
 from rs.production.routing import (
+    Group,
     RoutingRefusal,
     group_of,
-    polarisation_of,
+    product_interval,
     rules_active,
     rules_for,
     sampling_refusal,
+    scope_refusal,
 )
 
 MAX_PLANNED_PRODUCTS = 500  # a dry run answers within a request; a wider window must be split by the caller
@@ -35,12 +62,14 @@ class PlannedJob:
     group_key: str
     start: datetime
     stop: datetime
-    first: Product
     members: list[str] = field(default_factory=list)
     existing: Job | None = None
     resolutions: list[Resolution] = field(default_factory=list)
     state: str = ""
     reason: str = ""
+    settle_until: datetime | None = None  # a waiting job with every input found waits for its group to settle
+    # the products joining the job, in event order, with their attributes and group (empty: a job woken as an input)
+    joining: list[tuple[Product, dict[str, object], Group]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         version = self.rule.processor_version
@@ -51,6 +80,7 @@ class PlannedJob:
             "existing_state": self.existing.state if self.existing else None,
             "interval": [self.start.isoformat(), self.stop.isoformat()], "products": self.members,
             "state": self.state, "reason": self.reason,
+            "settle_until": self.settle_until.isoformat() if self.settle_until else None,
             "inputs": [{"key": r.key, "mandatory": r.mandatory, "status": r.status, "reason": r.reason,
                         "file_type": r.alternative.file_type if r.alternative else "",
                         "files": [f.name for f in r.files],
@@ -69,11 +99,18 @@ class Plan:
 
 
 def plan_for_products(products: list[Product], *, now: datetime | None = None) -> Plan:
+    """The products taken in the given order, as their `created` events would be."""
     now = now or timezone.now()
     rules = list(rules_active())
     planned: dict[tuple[int, str], PlannedJob] = {}
     skipped: list[dict[str, str]] = []
+    operational = []
     for product in products:
+        refusal = scope_refusal(product)
+        if refusal:
+            skipped.append({"product": product.name, "rule": "", "reason": refusal})
+            continue
+        operational.append(product)
         matching = rules_for(product, rules)
         if not matching:
             continue
@@ -91,35 +128,89 @@ def plan_for_products(products: list[Product], *, now: datetime | None = None) -
             job = planned.get((rule.pk, group.key))
             if job is None:
                 job = planned[(rule.pk, group.key)] = PlannedJob(rule=rule, group_key=group.key, start=group.start,
-                                                                  stop=group.stop, first=product)
-            elif group.union:
-                job.start, job.stop = min(job.start, group.start), max(job.stop, group.stop)
+                                                                  stop=group.stop)
+            job.joining.append((product, attributes, group))
             job.members.append(product.name)
-    timeouts = list(InputTimeout.objects.all())
+    timeouts = TimeoutRules()  # read once, and only if a missing optional input needs them
     for job in planned.values():
-        job.existing = Job.objects.filter(rule=job.rule, group_key=job.group_key).first()
-        if job.existing is not None and job.rule.grouping not in ("product", "time_window"):
-            job.start = min(job.start, job.existing.interval_start)
-            job.stop = max(job.stop, job.existing.interval_stop)
-        _resolve(job, now=now, timeouts=timeouts)
-    return Plan(jobs=list(planned.values()), skipped=skipped)
+        _group_job_assess(job, now=now, timeouts=timeouts)
+    joined = [job.existing.pk for job in planned.values() if job.existing is not None]
+    woken = _woken_jobs_assess(operational, exclude=joined, now=now, timeouts=timeouts)
+    return Plan(jobs=[*planned.values(), *woken], skipped=skipped)
 
 
-def _resolve(job: PlannedJob, *, now: datetime, timeouts: list[InputTimeout]) -> None:
-    rule, product = job.rule, job.first
-    created = job.existing.created_at if job.existing else now
-    facts = JobFacts(
-        processor_name=rule.processor_version.processor.name, processor_version=rule.processor_version.version,
-        mission=product.mission, platform=product.platform, timeliness=product.timeliness,
-        input_mode=rule.input_mode, acquisition_mode=product.mode,
-        instrument_configuration_id=product.instrument_configuration_id,
-        polarisation=polarisation_of(product, {}), interval_start=job.start, interval_stop=job.stop,
-        created_at=created,
-        mandatory_deadline_at=(job.existing.mandatory_deadline_at if job.existing
-                               else now + timedelta(seconds=rule.mandatory_timeout_s)),
-        sensing_time_from=rule.sensing_time_from, wide_interval_types=frozenset(rule.wide_interval_type_list))
-    job.resolutions = inputs_resolve(tasktable_of(rule.processor_version), facts, now=now, timeouts=timeouts)
-    job.state, job.reason, _ = outcome(job.resolutions, now)
+def _group_job_assess(job: PlannedJob, *, now: datetime, timeouts: TimeoutRules) -> None:
+    """What `product_prepare` would leave on the job after its products joined it, one after the other."""
+    rule = job.rule
+    first, attributes, group = job.joining[0]
+    existing = (Job.objects.select_related("rule", "processor_version__processor")
+                .filter(rule=rule, group_key=group.key).first())
+    spans: list[tuple[MemberSpan, str]] = []
+    if existing is None:
+        record = job_new(rule=rule, group=group, product=first, attributes=attributes, now=now)
+    else:
+        record = existing  # changed in memory only, never saved
+        spans = [((pid, start, stop), name) for pid, name, start, stop in JobMember.objects.filter(job=existing)
+                 .values_list("product_id", "product_name", "start", "stop")]
+    known = {name for _, name in spans}
+    changed = False
+    for product, _, joining in job.joining:  # member_attach, product by product
+        if product.name not in known:
+            known.add(product.name)
+            start, stop = product_interval(product)
+            spans.append(((product.id, start, stop), product.name))
+            record.settle_until = settle_deadline(rule, now) or record.settle_until
+            changed = True
+        interval = interval_joined(record, joining)
+        if interval != (record.interval_start, record.interval_stop):
+            record.interval_start, record.interval_stop = interval
+            changed = True
+    job.existing, job.start, job.stop = existing, record.interval_start, record.interval_stop
+    job.settle_until = record.settle_until
+    table = tasktable_of(record.processor_version)
+    if not needs_evaluation(record, changed=changed):  # the job only records its members: it stays as it is
+        job.resolutions = sorted(stored_resolutions(record, table).values(), key=lambda r: r.position)
+        job.state, job.reason = record.state, record.reason
+        return
+    assessed = job_assess(record, table, now=now, timeouts=timeouts, members=[span for span, _ in spans])
+    _verdict(job, record, assessed)
+
+
+def _woken_jobs_assess(products: list[Product], *, exclude: list[int], now: datetime,
+                       timeouts: TimeoutRules) -> list[PlannedJob]:
+    """The preparing jobs awaiting the products' types in a window they meet, re-assessed as `awaited_wake` would
+    (only their inputs awaiting those types)."""
+    types: dict[int, set[str]] = {}
+    for product in products:
+        for job_id in awaiting_jobs(product, exclude=exclude):
+            types.setdefault(job_id, set()).add(product.product_type)
+    if not types:
+        return []
+    woken = []
+    for record in (Job.objects.select_related("rule__processor_version__processor", "processor_version__processor")
+                   .filter(pk__in=list(types), state__in=list(PREPARING_STATES)).order_by("pk")):
+        table = tasktable_of(record.processor_version)
+        assessed = job_assess(record, table, now=now, timeouts=timeouts, awaited_types=sorted(types[record.pk]))
+        job = PlannedJob(rule=record.rule, group_key=record.group_key, start=record.interval_start,
+                         stop=record.interval_stop, existing=record, settle_until=record.settle_until)
+        _verdict(job, record, assessed)
+        woken.append(job)
+    return woken
+
+
+def _verdict(job: PlannedJob, record: Job, assessed: Assessment) -> None:
+    """The state and reason `job_evaluate` would record for the assessment (a job found ready still fails when its
+    JobOrder parameters cannot be rendered)."""
+    state, reason = assessed.state, assessed.reason
+    if state == JobState.READY:
+        try:
+            joborder_parameters(record, tasktable_of(record.processor_version), sensing=assessed.sensing,
+                                workdir=workdir_of(record.pk))
+        except ParameterError as exc:
+            state, reason = parameter_refusal(exc)
+    job.resolutions = assessed.resolutions
+    job.state = state
+    job.reason = reason_recorded(record, state=state, reason=reason, writes_reason=assessed.writes_reason)
 
 
 def plan_for_product(*, product_id: Any) -> Plan:
@@ -127,7 +218,8 @@ def plan_for_product(*, product_id: Any) -> Plan:
 
 
 def plan_for_window(*, start: datetime, stop: datetime) -> Plan:
-    """Every product sensed (or valid) in [start, stop] of a type some enabled event rule triggers on."""
+    """Every product sensed (or valid) in [start, stop] of a type some enabled event rule triggers on, in the order
+    they were catalogued (their events' order)."""
     if stop <= start:
         raise DomainError("the window stop must be after its start", details={"stop": ["must be after start"]})
     types = sorted({t for rule in rules_active() for t in rule.product_type_list})
@@ -137,4 +229,4 @@ def plan_for_window(*, start: datetime, stop: datetime) -> Plan:
     if len(products) > MAX_PLANNED_PRODUCTS:
         raise DomainError(f"more than {MAX_PLANNED_PRODUCTS} triggering products in the window: narrow it",
                           details={"start": ["window too wide"], "stop": ["window too wide"]})
-    return plan_for_products(products)
+    return plan_for_products(sorted(products, key=lambda p: (p.created_at, p.content_start)))

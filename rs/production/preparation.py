@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -19,7 +21,14 @@ from django.utils import timezone
 
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.models import Product
-from rs.production.choices import QUEUE_OF_PRIORITY, Grouping, InputStatus, JobState, Priority
+from rs.production.choices import (
+    PREPARING_STATES,
+    QUEUE_OF_PRIORITY,
+    Grouping,
+    InputStatus,
+    JobState,
+    Priority,
+)
 from rs.production.joborder import JobOrderFile, JobOrderInput, JobOrderSpec, joborder_render
 from rs.production.models import (
     InputTimeout,
@@ -44,7 +53,13 @@ from rs.production.resolution import (
 )
 from rs.production.routing import Group, granule_window, polarisation_of, product_interval
 from rs.production.selection import FAR_FUTURE, Selected, uses_validity
-from rs.production.sessions import is_session_rule, session_gate, session_joborder_inputs, session_members_attach
+from rs.production.sessions import (
+    SessionGate,
+    is_session_rule,
+    session_gate,
+    session_joborder_inputs,
+    session_members_attach,
+)
 from rs.production.tasktables.definition import TaskTable
 from rs.production.transitions import job_transition
 
@@ -75,25 +90,50 @@ def job_for_group(*, rule: ProductionRule, group: Group, product: Product,
         if job is not None:
             return job, False
     now = timezone.now()
-    priority = rule.priority_by_timeliness.get(product.timeliness, rule.priority)
     try:
         with transaction.atomic():  # savepoint: the loser of a creation race keeps a usable transaction
-            job = Job.objects.create(
-                rule=rule, processor_version=rule.processor_version, group_key=group.key,
-                state=JobState.WAITING_INPUTS, mission=product.mission, platform=product.platform,
-                timeliness=product.timeliness, input_mode=rule.input_mode, acquisition_mode=product.mode,
-                instrument_configuration_id=product.instrument_configuration_id,
-                polarisation=polarisation_of(product, attributes), priority=priority,
-                queue=QUEUE_OF_PRIORITY[Priority(priority)], interval_start=group.start, interval_stop=group.stop,
-                trigger_product_id=product.id, trigger_attributes=dict(attributes),
-                mandatory_deadline_at=now + timedelta(seconds=rule.mandatory_timeout_s), created_at=now,
-                state_changed_at=now, waiting_at=now)
+            job = job_new(rule=rule, group=group, product=product, attributes=attributes, now=now)
+            job.save(force_insert=True)
             JobTransition.objects.create(job=job, from_state="", to_state=JobState.WAITING_INPUTS, at=now,
                                          reason=f"created by {product.name}")
     except IntegrityError:
         job = query.get(rule=rule, group_key=group.key)
         return job, False
     return job, True
+
+
+def job_new(*, rule: ProductionRule, group: Group, product: Product, attributes: Mapping[str, object],
+            now: datetime) -> Job:
+    """The job the group's first product makes, not saved: `job_for_group` inserts it, the dry run evaluates it."""
+    priority = rule.priority_by_timeliness.get(product.timeliness, rule.priority)
+    return Job(
+        rule=rule, processor_version=rule.processor_version, group_key=group.key,
+        state=JobState.WAITING_INPUTS, mission=product.mission, platform=product.platform,
+        timeliness=product.timeliness, input_mode=rule.input_mode, acquisition_mode=product.mode,
+        instrument_configuration_id=product.instrument_configuration_id,
+        polarisation=polarisation_of(product, attributes), priority=priority,
+        queue=QUEUE_OF_PRIORITY[Priority(priority)], interval_start=group.start, interval_stop=group.stop,
+        trigger_product_id=product.id, trigger_attributes=dict(attributes),
+        mandatory_deadline_at=now + timedelta(seconds=rule.mandatory_timeout_s), created_at=now,
+        state_changed_at=now, waiting_at=now)
+
+
+def settle_deadline(rule: ProductionRule, now: datetime) -> datetime | None:
+    """Until when a new member keeps its group's job waiting (more segments, granules or files may come)."""
+    return now + timedelta(seconds=rule.settle_s) if rule.settle_s else None
+
+
+def interval_joined(job: Job, group: Group) -> tuple[datetime, datetime]:
+    """The job interval once the product's group joins it: the union for union groupings, else unchanged."""
+    if not group.union:
+        return job.interval_start, job.interval_stop
+    return min(job.interval_start, group.start), max(job.interval_stop, group.stop)
+
+
+def needs_evaluation(job: Job, *, changed: bool) -> bool:
+    """A product joining a job prepares it again only when the job gained something (a member, a wider interval)
+    and is still preparing; a queued, running or finished job only records the member."""
+    return changed and job.state in PREPARING_STATES
 
 
 def member_attach(*, job: Job, group: Group, product: Product, created: bool = False) -> bool:
@@ -104,12 +144,11 @@ def member_attach(*, job: Job, group: Group, product: Product, created: bool = F
     new = created or not JobMember.objects.filter(job=job, product_name=product.name).exists()
     if new:
         JobMember.objects.create(job=job, product_id=product.id, product_name=product.name, start=start, stop=stop)
-    if job.rule.settle_s and new:  # a new member restarts the settle time
-        job.settle_until = timezone.now() + timedelta(seconds=job.rule.settle_s)
+    settle_until = settle_deadline(job.rule, timezone.now()) if new else None
+    if settle_until is not None:  # a new member restarts the settle time
+        job.settle_until = settle_until
         Job.objects.filter(pk=job.pk).update(settle_until=job.settle_until)
-    if not group.union:
-        return new
-    new_start, new_stop = min(job.interval_start, group.start), max(job.interval_stop, group.stop)
+    new_start, new_stop = interval_joined(job, group)
     if (new_start, new_stop) == (job.interval_start, job.interval_stop):
         return new
     Job.objects.filter(pk=job.pk).update(interval_start=new_start, interval_stop=new_stop)
@@ -147,6 +186,91 @@ def outcome(resolutions: Iterable[Resolution], now: datetime,
     return JobState.WAITING_INPUTS, "", min(deadlines) if deadlines else None
 
 
+MemberSpan = tuple[uuid.UUID | None, datetime | None, datetime | None]  # (product id, start, stop) of a member
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What an evaluation decides for a preparing job, before anything is written: its inputs, the sensing interval,
+    and the state, reason and next check once every gate applied (settle time, mandatory deadline, granule window
+    completeness, session completeness)."""
+
+    resolutions: list[Resolution]
+    previous: dict[str, Resolution]
+    keys: list[str] | None
+    sensing: tuple[datetime, datetime]
+    state: str
+    reason: str
+    next_check: datetime | None
+    gap: str
+    session: SessionGate | None
+    gap_checked: bool  # a granule-window rule with a gap threshold
+
+    @property
+    def writes_reason(self) -> bool:
+        """A waiting granule or session job records why it waits (the gap, the session's missing files, or '')."""
+        return self.state == JobState.WAITING_INPUTS and (self.gap_checked or self.session is not None)
+
+
+def reason_recorded(job: Job, *, state: str, reason: str, writes_reason: bool) -> str:
+    """The reason the job row holds after an evaluation: a new state's, a gated waiting job's, or the one it had
+    (an evaluation that keeps the state and has no gate to explain writes no reason)."""
+    return reason if state != job.state or writes_reason else job.reason
+
+
+def keys_to_resolve(previous: Mapping[str, Resolution], *, awaited_types: Iterable[str] = (),
+                    missing_only: bool = False) -> list[str]:
+    """The inputs an arriving product of one of `awaited_types` may change, or the missing ones (a timeout)."""
+    types = set(awaited_types)
+    return [r.key for r in previous.values()
+            if any(a.product_type in types for a in r.awaited) or (missing_only and r.status == InputStatus.MISSING)]
+
+
+def job_assess(job: Job, table: TaskTable, *, now: datetime, timeouts: Iterable[InputTimeout],
+               awaited_types: Iterable[str] | None = None, missing_only: bool = False,
+               members: list[MemberSpan] | None = None) -> Assessment:
+    """Resolve the job's inputs and apply every gate; reads only, so the dry run assesses jobs (saved or not) with
+    it. Every input, or only those awaiting one of `awaited_types`, or only the missing ones. `members` replaces
+    the job's member rows (the dry run's planned members); None reads them."""
+    facts = job_facts(job)
+    keys: list[str] | None = None
+    previous: dict[str, Resolution] = {}
+    if awaited_types is not None or missing_only:
+        previous = stored_resolutions(job, table)
+        keys = keys_to_resolve(previous, awaited_types=awaited_types or (), missing_only=missing_only)
+    resolutions = inputs_resolve(table, facts, now=now, timeouts=timeouts, previous=previous, keys=keys)
+    sensing = sensing_interval(resolutions, facts)
+    state, reason, next_check = outcome(resolutions, now, job.settle_until)
+    gap_checked = checks_granules(job.rule)
+    gap = granules_missing(job, members) if gap_checked and state != JobState.FAILED else ""
+    if gap:  # the window is not complete yet: wait for the granules, or give up at the mandatory deadline
+        if now >= job.mandatory_deadline_at:
+            state, reason, next_check = JobState.FAILED, f"granule window incomplete: {gap}", None
+        else:
+            reason = f"waiting for granules: {gap}"
+            if state == JobState.READY:
+                state = JobState.WAITING_INPUTS
+            next_check = min(filter(None, (next_check, job.mandatory_deadline_at)))
+    session = None
+    if is_session_rule(job.rule) and state != JobState.FAILED:
+        session = session_gate(job, member_ids=None if members is None else [m[0] for m in members if m[0]])
+    if session is not None and session.waiting:  # only a complete session makes a job (all files, both channels)
+        if now >= job.mandatory_deadline_at:
+            state, reason, next_check = JobState.FAILED, f"{session.waiting} at the mandatory deadline", None
+        else:
+            reason = f"waiting for the session: {session.waiting}"
+            if state == JobState.READY:
+                state = JobState.WAITING_INPUTS
+            next_check = min(filter(None, (next_check, job.mandatory_deadline_at)))
+    return Assessment(resolutions=resolutions, previous=previous, keys=keys, sensing=sensing, state=state,
+                      reason=reason, next_check=next_check, gap=gap, session=session, gap_checked=gap_checked)
+
+
+def parameter_refusal(exc: ParameterError) -> tuple[str, str]:
+    """(state, reason) of a ready job whose JobOrder parameters cannot be rendered."""
+    return JobState.FAILED, f"JobOrder parameter: {exc}"
+
+
 def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: bool = False,
                  now: datetime | None = None, timeouts: Iterable[InputTimeout] | None = None) -> bool:
     """Resolve the job's inputs and move it to ready or failed when that is the answer.
@@ -157,37 +281,13 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
         return False
     now = now or timezone.now()
     table = tasktable_of(job.processor_version)
-    facts = job_facts(job)
-    keys: list[str] | None = None
-    previous: dict[str, Resolution] = {}
-    if awaited_type is not None or missing_only:
-        previous = stored_resolutions(job, table)
-        keys = [r.key for r in previous.values()
-                if (awaited_type is not None and any(a.product_type == awaited_type for a in r.awaited))
-                or (missing_only and r.status == InputStatus.MISSING)]
     if timeouts is None:
         timeouts = TimeoutRules()
-    resolutions = inputs_resolve(table, facts, now=now, timeouts=timeouts, previous=previous, keys=keys)
-    sensing = sensing_interval(resolutions, facts)
-    state, reason, next_check = outcome(resolutions, now, job.settle_until)
-    gap = granules_missing(job) if checks_granules(job.rule) and state != JobState.FAILED else ""
-    if gap:  # the window is not complete yet: wait for the granules, or give up at the mandatory deadline
-        if now >= job.mandatory_deadline_at:
-            state, reason, next_check = JobState.FAILED, f"granule window incomplete: {gap}", None
-        else:
-            reason = f"waiting for granules: {gap}"
-            if state == JobState.READY:
-                state = JobState.WAITING_INPUTS
-            next_check = min(filter(None, (next_check, job.mandatory_deadline_at)))
-    session = session_gate(job) if is_session_rule(job.rule) and state != JobState.FAILED else None
-    if session is not None and session.waiting:  # only a complete session makes a job (all files, both channels)
-        if now >= job.mandatory_deadline_at:
-            state, reason, next_check = JobState.FAILED, f"{session.waiting} at the mandatory deadline", None
-        else:
-            reason = f"waiting for the session: {session.waiting}"
-            if state == JobState.READY:
-                state = JobState.WAITING_INPUTS
-            next_check = min(filter(None, (next_check, job.mandatory_deadline_at)))
+    assessed = job_assess(job, table, now=now, timeouts=timeouts, missing_only=missing_only,
+                          awaited_types=None if awaited_type is None else [awaited_type])
+    resolutions, previous, keys, sensing = assessed.resolutions, assessed.previous, assessed.keys, assessed.sensing
+    state, reason, next_check = assessed.state, assessed.reason, assessed.next_check
+    gap, session = assessed.gap, assessed.session
     attached = session_members_attach(job, session) if session is not None else 0
     fingerprint = hashlib.sha256(json.dumps(
         [[r.fingerprint() for r in resolutions], sensing[0].isoformat(), sensing[1].isoformat(), state,
@@ -204,10 +304,10 @@ def job_evaluate(job: Job, *, awaited_type: str | None = None, missing_only: boo
             joborder = joborder_render(joborder_spec(job, table, resolutions, sensing=sensing,
                                                      workdir=workdir_of(job.pk)))
         except ParameterError as exc:
-            state, reason = JobState.FAILED, f"JobOrder parameter: {exc}"
+            state, reason = parameter_refusal(exc)
     fields = {"sensing_start": sensing[0], "sensing_stop": sensing[1], "next_check_at": next_check,
               "evaluation_fingerprint": fingerprint, "joborder": joborder}
-    if (checks_granules(job.rule) or session is not None) and state == JobState.WAITING_INPUTS:
+    if assessed.writes_reason:
         fields["reason"] = reason  # "why is this job waiting": the granule gap, the session's missing files, or ""
     if state != job.state:
         job_transition(job=job, to=state, reason=reason, fields=fields)
@@ -226,32 +326,34 @@ def checks_granules(rule: ProductionRule) -> bool:
     return rule.grouping == Grouping.GRANULE_WINDOW and rule.granule_gap_s is not None
 
 
-def granules_missing(job: Job) -> str:
+def granules_missing(job: Job, members: list[MemberSpan] | None = None) -> str:
     """What keeps a granule-window job incomplete ('' = complete): the members' sensing intervals must cover the
     window without a gap longer than the rule's `granule_gap_s` (ipf-interface.md §8.3: S3 jobs check completeness
     by a gap threshold and wait for the first and last granule). With `granule_wait_edges`, the coverage must reach
     both ends of the window, or the dump's own ends where a granule says it is the FIRST or LAST (granulePosition);
-    without, only the gaps between the granules received count. Two queries: members, their positions."""
+    without, only the gaps between the granules received count. `members` replaces the job's member rows (the dry
+    run's); two queries: members, their positions."""
     rule = job.rule
-    members = sorted((start, stop or start, pid) for pid, start, stop in
-                     JobMember.objects.filter(job=job).values_list("product_id", "start", "stop") if start)
-    if not members:
+    if members is None:
+        members = list(JobMember.objects.filter(job=job).values_list("product_id", "start", "stop"))
+    spans = sorted((start, stop or start, pid) for pid, start, stop in members if start)
+    if not spans:
         return "no granule yet"
     tolerated = timedelta(seconds=rule.granule_gap_s or 0)
     if rule.granule_wait_edges:
         low, high = granule_window(rule, job.interval_start)
         positions = catalog_selectors.product_attribute_of(
-            product_ids=[pid for _, _, pid in members if pid], name="granulePosition")
-        for start, stop, pid in members:
-            position = str(positions.get(pid, "")).upper()
+            product_ids=[pid for _, _, pid in spans if pid], name="granulePosition")
+        for start, stop, pid in spans:
+            position = str(positions.get(pid, "") if pid else "").upper()
             if position == "FIRST":
                 low = max(low, start)
             elif position == "LAST":
                 high = min(high, stop)
     else:
-        low, high = members[0][0], max(stop for _, stop, _ in members)
+        low, high = spans[0][0], max(stop for _, stop, _ in spans)
     reach = low
-    for start, stop, _ in members:
+    for start, stop, _ in spans:
         if start - reach > tolerated:
             return f"no granule from {_iso(reach)} to {_iso(start)}"
         reach = max(reach, stop)
@@ -338,8 +440,10 @@ def stored_resolutions(job: Job, table: TaskTable) -> dict[str, Resolution]:
     return found
 
 
-def joborder_spec(job: Job, table: TaskTable, resolutions: Iterable[Resolution], *,
-                  sensing: tuple[datetime, datetime], workdir: str) -> JobOrderSpec:
+def joborder_parameters(job: Job, table: TaskTable, *, sensing: tuple[datetime, datetime],
+                        workdir: str) -> dict[str, str | None]:
+    """The JobOrder's Dyn_ProcParams: the table's defaults, then the rule's rendered; raises ParameterError (a
+    ready job fails with it, and the dry run says so)."""
     rule = job.rule
     context = ParameterContext(
         mission=job.mission, platform=job.platform, timeliness=job.timeliness, workdir=workdir, job_id=job.pk,
@@ -349,6 +453,13 @@ def joborder_spec(job: Job, table: TaskTable, resolutions: Iterable[Resolution],
     parameters: dict[str, str | None] = {p.name: p.default for p in table.dyn_params}
     for parameter in rule.parameters.all():  # replaces a table default in place, or comes after the table's
         parameters[parameter.name] = parameter_render(parameter.value, context)
+    return parameters
+
+
+def joborder_spec(job: Job, table: TaskTable, resolutions: Iterable[Resolution], *,
+                  sensing: tuple[datetime, datetime], workdir: str) -> JobOrderSpec:
+    rule = job.rule
+    parameters = joborder_parameters(job, table, sensing=sensing, workdir=workdir)
     inputs = {}
     for r in resolutions:
         if r.alternative is None or r.status not in (InputStatus.FOUND, InputStatus.PROC):

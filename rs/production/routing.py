@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.catalog.models import Product
 from rs.cron import InvalidCron, cron_parse
 from rs.production.choices import Grouping, TriggerKind
@@ -56,6 +57,13 @@ def rule_matches(rule: ProductionRule, product: Product) -> bool:
 
 def rules_for(product: Product, rules: Iterable[ProductionRule]) -> list[ProductionRule]:
     return [r for r in rules if rule_matches(r, product)]
+
+
+def scope_refusal(product: Product) -> str:
+    """Why no rule runs on the product ('' = operational): validation campaigns run their own jobs."""
+    if product.scope != OPERATIONAL_SCOPE:
+        return f"scope {product.scope}: only operational products trigger rules"
+    return ""
 
 
 def product_interval(product: Product) -> tuple[datetime, datetime]:

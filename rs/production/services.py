@@ -47,6 +47,7 @@ from rs.production.preparation import (
     job_for_group,
     job_locked,
     member_attach,
+    needs_evaluation,
 )
 from rs.production.registry import registry_write
 from rs.production.resolution import TimeoutRules
@@ -58,6 +59,7 @@ from rs.production.routing import (
     rules_active,
     rules_for,
     sampling_refusal,
+    scope_refusal,
 )
 from rs.production.tasktables.definition import TaskTable
 from rs.production.tasktables.parser import tasktable_parse
@@ -119,7 +121,7 @@ def preparation_event_handle(*, event: CatalogEvent) -> None:
         product = catalog_selectors.product_get(product_id=event.product_id)
     except NotFound:  # deleted before its event was delivered: nothing to prepare
         return
-    if product.scope != OPERATIONAL_SCOPE:  # validation campaigns run their own jobs
+    if scope_refusal(product):  # validation campaigns run their own jobs
         return
     touched = product_prepare(product=product, rules=rules_for(product, rules_active()))
     awaited_wake(product=product, exclude=touched)
@@ -149,7 +151,7 @@ def _group_join(*, rule: ProductionRule, group: Group, product: Product, attribu
     """Make the product a member of its group's job (created when new) and prepare the job again; its id."""
     job, created = job_for_group(rule=rule, group=group, product=product, attributes=attributes)
     changed = member_attach(job=job, group=group, product=product, created=created)
-    if changed and job.state in PREPARING_STATES:  # a new member: the selections (and settle time) may move
+    if needs_evaluation(job, changed=changed):  # a new member: the selections (and settle time) may move
         job_evaluate(job)
     elif job.state not in PREPARING_STATES:
         logger.info("job %s (%s) is %s: %s recorded, not re-prepared", job.pk, job.group_key, job.state,

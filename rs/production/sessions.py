@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -54,14 +55,16 @@ def _session_of(job: Job) -> tuple[list[str], str]:
     return satellites, session_id
 
 
-def session_gate(job: Job) -> SessionGate:
+def session_gate(job: Job, *, member_ids: Iterable[uuid.UUID] | None = None) -> SessionGate:
     """Complete when ingestion completed the session, or when the job holds a marker product (a rule triggered by
-    SESSION_COMPLETE itself): the marker exists only for a complete session, its lineage lists the files."""
+    SESSION_COMPLETE itself): the marker exists only for a complete session, its lineage lists the files.
+    `member_ids` replaces the job's member rows (the dry run's planned members). Reads only."""
     satellites, session_id = _session_of(job)
     found = ingestion_selectors.session_members(satellites=satellites, session_id=session_id)
     if found is not None and found.complete and found.marker_id is not None:
         return SessionGate(session_id, "", (*(f.product_id for f in found.files), found.marker_id))
-    member_ids = JobMember.objects.filter(job=job, product__isnull=False).values_list("product_id", flat=True)
+    if member_ids is None:
+        member_ids = JobMember.objects.filter(job=job, product__isnull=False).values_list("product_id", flat=True)
     marker = catalog_selectors.products_by_ids(ids=list(member_ids)).filter(
         product_type=SESSION_MARKER_TYPE).values_list("id", flat=True).first()
     if marker is not None:

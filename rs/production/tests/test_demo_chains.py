@@ -93,14 +93,18 @@ def test_the_demo_inputs_plan_the_first_job_of_every_chain(tmp_path: Path):
                                "demo-s3-sl1"]
     # S1: one AIOP job for the session (both DSIBs), one L1 job per demo slice
     ((key, state, members),) = by_rule["demo-s1-aiop"]
-    assert (key, state) == ("A:S1A_20261120102500061234", "ready")
+    assert (key, state) == ("A:S1A_20261120102500061234", "waiting_inputs")  # complete, settling 10 s as prepared
     assert members == ("DCS_02_S1A_20261120102500061234_ch1_DSIB.xml",
                        "DCS_02_S1A_20261120102500061234_ch2_DSIB.xml")
     assert [(state, len(members)) for _, state, members in by_rule["demo-s1-iw-l1"]] == [("ready", 1)] * 3
     assert all(m[0].startswith("S1A_IW_RAW__0SDV_20261120T1000") for _, _, m in by_rule["demo-s1-iw-l1"])
     # S2: the datastrip; S3: the two L0 products and the two demo OL1 frames
     assert [(state, members[0][:28]) for _, state, members in by_rule["demo-s2-l1"]] == [
-        ("ready", "S2B_OPER_MSI_L0__DS_SGS__202")]
+        ("waiting_inputs", "S2B_OPER_MSI_L0__DS_SGS__202")]
+    settling = [j for j in plan.jobs if j.rule.settle_s]
+    assert {j.rule.name for j in settling} == {"demo-s1-aiop", "demo-s2-l1"}
+    assert all(j.reason == "" and j.settle_until is not None for j in settling)
+    assert all(i.status == "found" for j in settling for i in j.resolutions if i.mandatory)
     assert [state for _, state, _ in by_rule["demo-s3-ol1"] + by_rule["demo-s3-sl1"]] == ["ready", "ready"]
     assert [state for _, state, _ in by_rule["demo-s3-ol2"]] == ["ready", "ready"]
 
