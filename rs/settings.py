@@ -306,6 +306,7 @@ CELERY_TASK_ROUTES = {
     "rs.lifecycle.tasks.*": {"queue": "maintenance"},
     "rs.access.tasks.*": {"queue": "maintenance"},
     "rs.subscriptions.tasks.*": {"queue": "maintenance"},
+    "rs.campaigns.tasks.*": {"queue": "maintenance"},
     "rs.production.orders.tasks.order_plan_task": {"queue": "preparation"},  # job creation is preparation work
     "rs.production.orders.tasks.*": {"queue": "maintenance"},
 }
@@ -334,6 +335,12 @@ CELERY_BEAT_SCHEDULE = {
     "access-sessions-purge": {"task": "rs.access.tasks.sessions_purge_task", "schedule": 6 * 3600.0},
     "lifecycle-metadata-purge": {"task": "rs.lifecycle.tasks.metadata_purge_task",
                                  "schedule": crontab(hour="3", minute="41")},
+    # Campaigns left `deleting` with no worker at them (lost message, killed worker) are sent again.
+    "campaigns-deletions-redispatch": {"task": "rs.campaigns.tasks.campaign_deletions_redispatch_task",
+                                       "schedule": 60.0},
+    # Finished campaigns whose comparisons were not all stored (finished before that, or a store that failed).
+    "campaigns-comparisons-fill": {"task": "rs.campaigns.tasks.campaigns_comparisons_fill_task",
+                                   "schedule": crontab(minute="*/10")},
 }
 
 # --- Catalog --------------------------------------------------------------------------------------------------------

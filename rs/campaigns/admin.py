@@ -193,19 +193,24 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description="state")
     def progress(self, campaign: Campaign) -> str:
         if campaign.state == CampaignState.DELETING:
-            return "being deleted (delete it again to finish)"
+            if campaign.deletion_error:
+                return f"being deleted (stopped on: {campaign.deletion_error}; tried again in a few minutes)"
+            return "being deleted (by a worker)"
         open_jobs, failed = getattr(campaign, "jobs_open", 0), getattr(campaign, "jobs_failed", 0)
         return f"running ({open_jobs} open jobs)" if open_jobs else f"finished ({failed} failed jobs)"
 
     @admin.action(description="Delete the selected finished campaigns (outputs, rules, jobs)")
     def delete_campaigns(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        # the request only marks them `deleting`: a worker removes their outputs, rules and jobs (minutes for
+        # thousands of outputs), so the page answers at once
         for campaign_id in queryset.values_list("pk", flat=True):
             try:
-                services.campaign_delete(campaign_id=campaign_id)
+                services.campaign_delete_request(campaign_id=campaign_id)
             except DomainError as exc:
                 self.message_user(request, f"campaign {campaign_id}: {exc}", messages.ERROR)
             else:
-                self.message_user(request, f"campaign {campaign_id} deleted", messages.SUCCESS)
+                self.message_user(request, f"campaign {campaign_id} is being deleted (outputs, rules and jobs, "
+                                           "by a worker)", messages.SUCCESS)
 
     @admin.display(description="report")
     def report(self, campaign: Campaign) -> str:
@@ -232,7 +237,7 @@ class CampaignAdmin(admin.ModelAdmin):
         return self.get_readonly_fields(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # deleted only through the action (campaign_delete: outputs, rules and jobs too)
+        return False  # deleted only through the action (campaign_delete_request: outputs, rules and jobs too)
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
         if change:

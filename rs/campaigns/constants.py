@@ -13,3 +13,10 @@ DEFAULT_IGNORED_FIELDS = (
     "*/productName", "*/creationTime", "*/processing/@start", "*/processing/@stop", "*/software/@version",
     "*/GENERATION_TIME", "*/PRODUCT_URI", "*/PROCESSING_BASELINE_TIME",
 )
+
+# Deletion in the background: the worker's lease on a campaign, renewed before each page of jobs (a page of 200
+# jobs — their objects, entries and rows — takes seconds), so a killed worker blocks it this long at most.
+DELETION_LEASE_S = 300
+# A campaign left `deleting` this long with no worker holding it is sent again by the periodic task (the message
+# was lost, the worker killed or the deletion stopped on an error); long enough for the first send to be taken.
+DELETION_RESEND_AFTER_S = 180

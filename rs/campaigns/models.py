@@ -60,8 +60,17 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
-    # `deleting`: campaign_delete started and is finished by any later call (each of its steps is idempotent)
+    # `deleting`: its deletion was asked (campaign_delete_request); a worker does it (campaign_delete), and any later
+    # run finishes what an interrupted one left (each of its steps removes only what is left)
     state = models.CharField(max_length=16, choices=CampaignState.choices, default=CampaignState.ACTIVE)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    # The worker deleting the campaign holds it until then and renews it page after page: a second worker finds it
+    # held and does nothing; a killed worker's lease lapses and the periodic re-send lets another one finish.
+    deletion_lease_until = models.DateTimeField(null=True, blank=True)
+    deletion_error = models.TextField(blank=True, default="", help_text="Why the last deletion attempt stopped.")
+    # Set once every job is final and every comparison that can be made is stored (campaign_comparisons_store), so
+    # the periodic fill skips the campaign; empty for a campaign that finished before comparisons were stored then.
+    comparisons_stored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -112,10 +121,11 @@ class CampaignRun(models.Model):
 
 
 class JobComparison(models.Model):
-    """A finished job's comparison with what it was expected to produce, stored the first time the report makes it:
-    a finished job, its baseline job (or the dataset's references) and the campaign's tolerances never change, so
-    the report reads it back instead of the products' archives. `expected` says what it was compared with
-    ("baseline:<job id>" or "references:<dataset id>"): another expectation makes a new comparison."""
+    """A finished job's comparison with what it was expected to produce, stored once its run's jobs have all ended
+    (campaign_comparisons_store): a finished job, its baseline job (or the dataset's references) and the campaign's
+    tolerances never change, so the report reads it back instead of the products' archives. `expected` says what
+    it was compared with ("baseline:<job id>" or "references:<dataset id>"): another expectation makes a new
+    comparison."""
 
     job = models.OneToOneField("production.Job", on_delete=models.CASCADE, related_name="campaign_comparison")
     expected = models.CharField(max_length=64)

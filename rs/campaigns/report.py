@@ -1,8 +1,10 @@
 """A campaign's report, derived from its runs' jobs every time it is asked (so it is never stale): per job, what it
 produced against what was expected, with a verdict; per version and campaign, the worst verdict; the costs side by
-side. Only a finished job's comparison is stored (JobComparison), the first time it is made: it can no longer
-change, and making it reads the products' archives, so a finished campaign's report costs a fixed number of
-queries and no read of object storage from the second time on.
+side. Making a job's comparison reads the products' archives; a finished job's comparison can no longer change, so
+it is made once and stored (JobComparison) when its run's jobs have all ended (`comparisons_unstored`, stored by
+services.campaign_comparisons_store), and a finished campaign's report costs a fixed number of queries and no read
+of object storage. The report itself only reads: a comparison not stored yet (a run that just ended, a campaign
+finished before comparisons were stored that way) is made in memory and left for the store to keep.
 
 What a job is compared with: the dataset's reference outputs when it has some (each reference goes to the job
 whose interval it overlaps most), else the job of the same group in the baseline run (the first version's first
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -92,7 +95,8 @@ class _Facts:
         self.input_bytes = production_selectors.jobs_input_bytes(job_ids=job_ids)
         self.references = self._references(campaign)
         self.stored = {c.job_id: c for c in JobComparison.objects.filter(job_id__in=job_ids)}
-        self.to_store: list[JobComparison] = []
+        self.to_store: list[JobComparison] = []  # made now, lasting: what the store keeps
+        self.unstorable = 0  # made now while the object store failed: made again next time
         self._fetched: dict[str, Fetched] = {}
 
     @staticmethod
@@ -145,7 +149,7 @@ def _job_costs(job: Job, tasks: Sequence[TaskRun], input_bytes: int, output_byte
 def _comparison(job: Job, facts: _Facts, *, expected: list[StoredProduct], expected_key: str,
                 tolerances: Tolerances) -> tuple[dict[str, Any], list[str]]:
     """The job's comparison and what reading the products said: the stored one when it was made against the same
-    expectation, else made now from the archives (and stored, unless the store failed while reading)."""
+    expectation, else made now from the archives (to be stored, unless the store failed while reading)."""
     stored = facts.stored.get(job.pk)
     if stored is not None and stored.expected == expected_key:
         return stored.comparison, list(stored.problems)
@@ -160,6 +164,8 @@ def _comparison(job: Job, facts: _Facts, *, expected: list[StoredProduct], expec
     if all(item.lasting for item in [*fetched_expected, *fetched_actual]):
         facts.to_store.append(JobComparison(job_id=job.pk, expected=expected_key, comparison=comparison,
                                             problems=problems))
+    else:
+        facts.unstorable += 1
     return comparison, problems
 
 
@@ -228,7 +234,29 @@ def _costs(labels: list[str], per_label: dict[str, list[TaskCost]]) -> dict[str,
     return {"baseline": labels[0], "tasks": table}
 
 
+@dataclass(frozen=True)
+class ComparisonsMade:
+    """The comparisons a report had to make (none stored for its job, or made against another expectation), to be
+    stored; `complete` when every job is final and nothing was left out (no read of the store failed)."""
+
+    comparisons: list[JobComparison]
+    complete: bool
+
+
 def campaign_report(*, campaign_id: int) -> dict[str, Any]:
+    """The report; reads only (what is not stored yet is made in memory)."""
+    body, _ = _report(campaign_id)
+    return body
+
+
+def comparisons_unstored(*, campaign_id: int) -> ComparisonsMade:
+    """The comparisons of the campaign's finished jobs that are not stored yet, made now from the archives."""
+    body, facts = _report(campaign_id)
+    return ComparisonsMade(comparisons=facts.to_store,
+                           complete=body["state"] == "finished" and not facts.unstorable)
+
+
+def _report(campaign_id: int) -> tuple[dict[str, Any], _Facts]:
     campaign = (Campaign.objects.select_related("dataset", "created_by").filter(pk=campaign_id).first())
     if campaign is None:
         raise NotFound(f"no campaign {campaign_id}")
@@ -287,9 +315,6 @@ def campaign_report(*, campaign_id: int) -> dict[str, Any]:
             "version": label, "repetition": run.repetition, "scope": run.scope, "verdict": verdict,
             "state": "running" if any(e["state"] not in TERMINAL_STATES for e in entries) else "finished",
             "skipped_inputs": run.skipped, "jobs": entries})
-    if facts.to_store:  # one statement; a report made at the same moment stored the same comparisons
-        JobComparison.objects.bulk_create(facts.to_store, update_conflicts=True, unique_fields=["job"],
-                                          update_fields=["expected", "comparison", "problems", "created_at"])
     labels = [v.label for v in versions]
     version_entries = [{
         "label": v.label, "processor": v.processor_version.processor.name, "version": v.processor_version.version,
@@ -299,7 +324,7 @@ def campaign_report(*, campaign_id: int) -> dict[str, Any]:
                               if e["verdict"] == verdict) for verdict in (PASS, DIFFERS, FAILED, PENDING)},
     } for v in versions]
     first = labels[0] if labels else ""
-    return {
+    body: dict[str, Any] = {
         "campaign": {
             "id": campaign.pk, "name": campaign.name, "template_rule": campaign.template_rule,
             "dataset": {"id": campaign.dataset_id, "name": campaign.dataset.name,
@@ -319,4 +344,5 @@ def campaign_report(*, campaign_id: int) -> dict[str, Any]:
         "runs": run_entries,
         "generated_at": timezone.now().isoformat(),
     }
+    return body, facts
 

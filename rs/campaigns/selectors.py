@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 
-from rs.campaigns.choices import DatasetRole
+from rs.campaigns.choices import CampaignState, DatasetRole
 from rs.campaigns.models import Campaign, CampaignRun, DatasetProduct, ReferenceDataset
 from rs.errors import NotFound
 from rs.production.choices import TERMINAL_STATES
@@ -59,6 +59,16 @@ def campaign_get(*, campaign_id: int) -> Campaign:
     if found is None:
         raise NotFound(f"no campaign {campaign_id}")
     return found
+
+
+def campaigns_with_comparisons_unstored() -> QuerySet[Campaign]:
+    """Active campaigns whose jobs are all final but whose comparisons were not all stored (campaigns are few: one
+    aggregate query)."""
+    finished = Q(runs__rule__jobs__state__in=list(TERMINAL_STATES))
+    return (Campaign.objects.filter(state=CampaignState.ACTIVE, comparisons_stored_at__isnull=True)
+            .annotate(jobs_total=Count("runs__rule__jobs"),
+                      jobs_open=Count("runs__rule__jobs", filter=~finished))
+            .filter(jobs_total__gt=0, jobs_open=0).order_by("pk"))
 
 
 def campaign_runs(*, campaign_id: int) -> QuerySet[CampaignRun]:

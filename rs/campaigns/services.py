@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.utils import timezone
 
-from rs.campaigns import selectors
+from rs.campaigns import report, selectors
 from rs.campaigns.choices import CampaignState, DatasetRole
 from rs.campaigns.constants import (
     DATASET_NAME_PATTERN,
     DEFAULT_IGNORED_FIELDS,
+    DELETION_LEASE_S,
+    DELETION_RESEND_AFTER_S,
     MAX_CAMPAIGN_VERSIONS,
     MAX_DATASET_PRODUCTS,
     MAX_REPETITIONS,
 )
 from rs.campaigns.errors import InvalidCampaign, InvalidDataset
-from rs.campaigns.models import Campaign, CampaignRun, CampaignVersion, DatasetProduct, ReferenceDataset
+from rs.campaigns.models import (
+    Campaign,
+    CampaignRun,
+    CampaignVersion,
+    DatasetProduct,
+    JobComparison,
+    ReferenceDataset,
+)
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.models import Product
 from rs.catalog.query.errors import QueryError
@@ -30,8 +43,10 @@ from rs.catalog.query.selectors import ProductRef, operational_products_matching
 from rs.errors import Conflict, NotFound
 from rs.production import selectors as production_selectors
 from rs.production import services as production_services
-from rs.production.models import ProcessorVersion, ProductionRule
+from rs.production.models import Job, ProcessorVersion, ProductionRule
 from rs.production.orders.validation import parameters_check, template_rule_pick
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -251,22 +266,165 @@ def _run_create(campaign: Campaign, entry: CampaignVersion, checked: _CheckedVer
                                       rule_id=made.rule_id, scope=scope, skipped=made.skipped)
 
 
-def campaign_delete(*, campaign_id: int, batch_size: int = 200) -> None:
-    """Delete a finished campaign: its outputs (objects and catalogue entries), its runs' rules and jobs with their
-    history and leftover objects, then the campaign. Refused (Conflict) while a job is unfinished. The campaign is
-    marked `deleting` first and every step removes only what is left, so a call interrupted at any point is
-    finished by the next one. The dataset and its inputs stay (operational products, pinned by the dataset)."""
+# --- deletion (in the background) ------------------------------------------------------------------------------------
+
+
+class _LeaseLost(Exception):
+    """Another worker took the deletion over (ours lapsed): stop, it finishes."""
+
+
+def _deletion_send(campaign_id: int) -> None:
+    from rs.campaigns.tasks import campaign_delete_task
+
     try:
+        campaign_delete_task.delay(campaign_id)
+    except Exception:  # broker down: the row says `deleting`, the periodic re-send sends it
+        logger.warning("could not enqueue the deletion of campaign %s; it will be sent again", campaign_id,
+                       exc_info=True)
+
+
+def campaign_delete_request(*, campaign_id: int) -> Campaign:
+    """Ask for the deletion of a finished campaign: refused (Conflict) while a job is unfinished; else the campaign
+    is marked `deleting` and its id sent to a worker once this commits (campaign_delete does the work). Asking
+    again while it is being deleted changes nothing (the deletion is sent again when no worker holds it). Returns
+    the campaign as the API shows it."""
+    now = timezone.now()
+    with transaction.atomic():
+        # the lock orders two requests for the same campaign; the job counts are read after it
+        if not Campaign.objects.select_for_update().filter(pk=campaign_id).exists():
+            raise NotFound(f"no campaign {campaign_id}")
         found = selectors.campaign_get(campaign_id=campaign_id)
-    except NotFound:
-        raise NotFound(f"no campaign {campaign_id}") from None
-    unfinished: int = getattr(found, "jobs_open", 0)
-    if unfinished:
-        raise Conflict(f"campaign {campaign_id} has {unfinished} unfinished job(s): cancel them or wait until they "
-                       "finish, then delete it")
-    Campaign.objects.filter(pk=campaign_id).update(state=CampaignState.DELETING)
-    rule_ids = CampaignRun.objects.filter(campaign_id=campaign_id, rule__isnull=False).order_by("pk").values_list(
-        "rule_id", flat=True)
-    for rule_id in list(rule_ids):  # outputs, jobs, rule: a rule deleted leaves its run's rule empty (SET_NULL)
-        production_services.scoped_rule_delete(rule_id=rule_id, batch_size=batch_size)
-    Campaign.objects.filter(pk=campaign_id).delete()  # its versions and runs with it
+        if found.state == CampaignState.DELETING:
+            held = found.deletion_lease_until is not None and found.deletion_lease_until > now
+            if not held:
+                transaction.on_commit(partial(_deletion_send, campaign_id))
+            return found
+        unfinished: int = getattr(found, "jobs_open", 0)
+        if unfinished:
+            raise Conflict(f"campaign {campaign_id} has {unfinished} unfinished job(s): cancel them or wait until "
+                           "they finish, then delete it")
+        Campaign.objects.filter(pk=campaign_id).update(state=CampaignState.DELETING, deletion_requested_at=now,
+                                                       deletion_lease_until=None, deletion_error="")
+        found.state, found.deletion_requested_at, found.deletion_lease_until, found.deletion_error = (
+            CampaignState.DELETING, now, None, "")
+        transaction.on_commit(partial(_deletion_send, campaign_id))
+    return found
+
+
+def campaign_delete(*, campaign_id: int, batch_size: int = 200) -> int | None:
+    """Delete a campaign marked `deleting` (campaign_delete_request): its outputs (objects and catalogue entries),
+    its runs' rules and jobs with their history, stored comparisons and leftover objects, then the campaign. The
+    dataset and its inputs stay (operational products, pinned by the dataset).
+
+    The worker first takes the campaign's lease (one conditional UPDATE: of two workers, one gets it) and renews it
+    before each page of jobs; every step removes only what is left, so a deletion interrupted anywhere (a worker
+    killed, an error) is finished by the next one, once the lease lapsed. Returns the number of jobs deleted, or
+    None when there was nothing to do (not `deleting`, gone, or held by another worker). An error is kept on the
+    campaign (`deletion_error`) and raised; the periodic re-send tries again."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=DELETION_LEASE_S)
+    claimed = (Campaign.objects.filter(pk=campaign_id, state=CampaignState.DELETING)
+               .filter(Q(deletion_lease_until__isnull=True) | Q(deletion_lease_until__lte=now))
+               .update(deletion_lease_until=lease, deletion_error=""))
+    if not claimed:
+        return None
+
+    def renew() -> None:  # the lease's own end is its token: a worker whose lease was taken over stops
+        nonlocal lease
+        until = timezone.now() + timedelta(seconds=DELETION_LEASE_S)
+        if not Campaign.objects.filter(pk=campaign_id, deletion_lease_until=lease).update(
+                deletion_lease_until=until):
+            raise _LeaseLost
+        lease = until
+
+    deleted = 0
+    try:
+        rule_ids = list(CampaignRun.objects.filter(campaign_id=campaign_id, rule__isnull=False).order_by("pk")
+                        .values_list("rule_id", flat=True))
+        for rule_id in rule_ids:  # outputs, jobs, rule: a rule deleted leaves its run's rule empty (SET_NULL)
+            deleted += production_services.scoped_rule_delete(rule_id=rule_id, batch_size=batch_size,
+                                                              on_page=renew)
+        renew()
+        Campaign.objects.filter(pk=campaign_id).delete()  # its versions and runs with it
+    except _LeaseLost:
+        logger.warning("campaign %s: deletion taken over by another worker (lease lapsed)", campaign_id)
+        return None
+    except Exception as exc:
+        # kept for the operator; the lease is left to lapse, so the periodic re-send tries again a few minutes
+        # later rather than in a loop
+        Campaign.objects.filter(pk=campaign_id, deletion_lease_until=lease).update(
+            deletion_error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    return deleted
+
+
+def campaign_deletions_redispatch(*, now: datetime | None = None) -> int:
+    """Send again the deletion of campaigns left `deleting` longer than DELETION_RESEND_AFTER_S that no worker
+    holds (a lost message, a killed worker, a deletion stopped on an error); campaigns being deleted are few."""
+    now = now or timezone.now()
+    stalled = list(Campaign.objects.filter(state=CampaignState.DELETING)
+                   .filter(Q(deletion_requested_at__lt=now - timedelta(seconds=DELETION_RESEND_AFTER_S))
+                           | Q(deletion_requested_at__isnull=True))
+                   .filter(Q(deletion_lease_until__isnull=True) | Q(deletion_lease_until__lte=now))
+                   .order_by("pk").values_list("pk", flat=True))
+    for campaign_id in stalled:
+        _deletion_send(campaign_id)
+    return len(stalled)
+
+
+# --- stored comparisons ----------------------------------------------------------------------------------------------
+
+
+def _comparisons_send(campaign_id: int) -> None:
+    from rs.campaigns.tasks import campaign_comparisons_store_task
+
+    try:
+        campaign_comparisons_store_task.delay(campaign_id)
+    except Exception:  # broker down: the periodic fill stores them
+        logger.warning("could not enqueue the comparisons of campaign %s; the periodic fill will", campaign_id,
+                       exc_info=True)
+
+
+def campaign_job_ended(job: Job, state: str) -> None:
+    """Job end listener (production.job_listeners), inside the job's transition: when the last job of a campaign
+    run ends, the campaign's comparisons are made and stored once this commits. The run's row is locked first, so
+    of two of its jobs ending at once the second sees the first committed (READ COMMITTED) and sends it; a job
+    of no campaign costs one lookup by the run's unique rule."""
+    campaign_id = (CampaignRun.objects.select_for_update().filter(rule_id=job.rule_id)
+                   .values_list("campaign_id", flat=True).first())
+    if campaign_id is None:
+        return
+    if production_selectors.rule_has_open_jobs(rule_id=job.rule_id):
+        return
+    transaction.on_commit(partial(_comparisons_send, campaign_id))
+
+
+def campaign_comparisons_store(*, campaign_id: int) -> int:
+    """Make and store the comparisons of the campaign's finished jobs that have none yet (reading the products'
+    archives), in one statement; once every job is final and nothing was left out, mark the campaign
+    `comparisons_stored_at`. A campaign gone or being deleted is left alone. Returns how many were stored."""
+    try:
+        made = report.comparisons_unstored(campaign_id=campaign_id)
+    except (NotFound, Conflict):  # deleted or being deleted meanwhile
+        return 0
+    with transaction.atomic():
+        # the campaign's row lock orders this with a deletion request (which takes it to mark the campaign): the
+        # comparisons are committed before a deletion starts, or not written at all once it is asked for
+        if not Campaign.objects.select_for_update().filter(pk=campaign_id, state=CampaignState.ACTIVE).exists():
+            return 0
+        if made.comparisons:  # a store of the same comparisons at the same moment made the same rows
+            JobComparison.objects.bulk_create(
+                made.comparisons, update_conflicts=True, unique_fields=["job"],
+                update_fields=["expected", "comparison", "problems", "created_at"])
+        if made.complete:
+            Campaign.objects.filter(pk=campaign_id).update(comparisons_stored_at=timezone.now())
+    return len(made.comparisons)
+
+
+def campaigns_comparisons_fill() -> int:
+    """Send the store of the comparisons of every finished campaign whose comparisons were not all stored (one
+    finished before they were stored at a run's end, a lost message, a read of the object store that failed)."""
+    pending = list(selectors.campaigns_with_comparisons_unstored().values_list("pk", flat=True))
+    for campaign_id in pending:
+        _comparisons_send(campaign_id)
+    return len(pending)

@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet, Sum
 
 from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.errors import NotFound
-from rs.production.choices import Grouping, InputStatus, JobState
+from rs.production.choices import TERMINAL_STATES, Grouping, InputStatus, JobState
 from rs.production.joborder import joborder_render
 from rs.production.models import (
     Job,
@@ -207,6 +207,11 @@ def jobs_of_rules(*, rule_ids: list[int]) -> QuerySet[Job]:
     """The jobs of the given rules (a campaign's runs), with their processor version (one query)."""
     return (Job.objects.filter(rule_id__in=rule_ids).select_related("processor_version__processor")
             .order_by("rule_id", "group_key", "pk"))
+
+
+def rule_has_open_jobs(*, rule_id: int) -> bool:
+    """Whether a job of the rule is not final yet (a campaign run still running)."""
+    return Job.objects.filter(rule_id=rule_id).exclude(state__in=list(TERMINAL_STATES)).exists()
 
 
 def jobs_registered_outputs(*, job_ids: list[int]) -> QuerySet[JobOutput]:

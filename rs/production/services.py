@@ -9,7 +9,7 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -409,12 +409,13 @@ def scoped_jobs_create(*, rule_name: str, scope: str, template: ProductionRule, 
     return ScopedJobs(rule_id=rule.pk, job_ids=job_ids, skipped=skipped)
 
 
-def scoped_rule_delete(*, rule_id: int, batch_size: int = 200) -> int:
+def scoped_rule_delete(*, rule_id: int, batch_size: int = 200, on_page: Callable[[], None] | None = None) -> int:
     """Delete an isolated rule (scoped_jobs_create) with everything it made: its jobs' registered outputs (through
     the catalogue: objects, entries, records of their eviction), the objects the jobs left (outputs planned but
     never registered, archived working directories), the jobs with their history, then the rule. A page of jobs at
     a time, objects first, so a call interrupted at any point is finished by the next one. Refused while a job is
-    unfinished; a rule already gone is no error. Returns how many jobs were deleted."""
+    unfinished; a rule already gone is no error. `on_page` is called before each page (a caller renews its lease
+    there, or stops by raising). Returns how many jobs were deleted."""
     from rs.catalog import services as catalog_services
     from rs.catalog.storage import object_store
 
@@ -428,6 +429,8 @@ def scoped_rule_delete(*, rule_id: int, batch_size: int = 200) -> int:
         raise Conflict(f"rule {rule.name} has {unfinished} unfinished job(s): cancel them or let them finish")
     deleted = 0
     while True:
+        if on_page is not None:
+            on_page()
         page = list(Job.objects.filter(rule_id=rule_id).order_by("pk")
                     .values_list("pk", "workdir_archive_key")[:batch_size])
         if not page:

@@ -16,6 +16,7 @@ from rs.production.choices import (
     TERMINAL_STATES,
     JobState,
 )
+from rs.production.job_listeners import job_ended
 from rs.production.models import Job, JobAwaitedType, JobTransition
 from rs.production.orders.progress import order_job_changed
 
@@ -53,6 +54,8 @@ def job_transition(*, job: Job, to: str, reason: str = "", fields: Mapping[str, 
                 JobAwaitedType.objects.filter(job=job).delete()
             if to in TERMINAL_STATES or job.state in TERMINAL_STATES:  # an order's progress, in this transaction
                 order_job_changed(job=job, state=to)
+            if to in TERMINAL_STATES:  # other apps' listeners (campaigns), in this transaction
+                job_ended(job=job, state=to)
             if job.state == JobState.RUNNING and job.running_at is not None:  # a run ended: its duration
                 monitoring_services.job_run_finished(processor=job.processor_version.processor.name, state=to,
                                                      duration_s=(now - job.running_at).total_seconds())

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -66,7 +67,7 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet[ReferenceDataset]):
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet[Campaign]):
     """Validation campaigns, newest first; POST starts one (its jobs run at once, isolated from operations), DELETE
-    removes a finished one."""
+    starts the deletion of a finished one (done by a worker)."""
 
     serializer_class = CampaignOutputSerializer
     permission_classes = [IsOperator]
@@ -94,12 +95,16 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet[Campaign]):
         return Response(CampaignOutputSerializer(selectors.campaign_get(campaign_id=campaign.pk)).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={202: CampaignOutputSerializer, 404: OpenApiTypes.OBJECT,
+                              409: OpenApiTypes.OBJECT},
+                   description="Start the deletion of a finished campaign with its outputs, rules and jobs (the "
+                               "dataset stays): the campaign is marked `deleting` and a worker deletes it; 202 with "
+                               "the campaign (state `deleting`), then GET answers 404 once it is gone. 409 while a "
+                               "job is unfinished; deleting again while it is being deleted changes nothing (202).")
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Delete a finished campaign with its outputs, rules and jobs (409 while a job is unfinished; a deletion
-        that was interrupted is finished by deleting again). The dataset stays."""
-        services.campaign_delete(campaign_id=int(kwargs["pk"]))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        """Start the deletion of a finished campaign (in the background); 409 while a job is unfinished."""
+        campaign = services.campaign_delete_request(campaign_id=int(kwargs["pk"]))
+        return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_202_ACCEPTED)
 
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: str | None = None) -> Response:

@@ -1,7 +1,7 @@
 """What becomes of a campaign's outputs: due for eviction after the campaign retention, evicted by the lifecycle's
 eviction run like any product but never listed in the PRIP's DeletedProducts; the comparisons outlive them. A
-finished campaign is deleted with its outputs, rules and jobs (an interrupted deletion is finished by the next
-one); an unfinished one is refused. The dataset's inputs stay."""
+finished campaign is deleted by a worker with its outputs, rules and jobs (an interrupted deletion is finished by
+the next one); an unfinished one is refused. The dataset's inputs stay."""
 
 from __future__ import annotations
 
@@ -57,6 +57,10 @@ def test_outputs_are_evicted_after_the_retention_and_a_deleted_campaign_leaves_o
     wait_until("the campaign's jobs", lambda: jobs.count() == 2 and all(
         state in TERMINAL_STATES for state in jobs.values_list("state", flat=True)), timeout=180)
     assert sorted(jobs.values_list("state", flat=True)) == ["succeeded", "succeeded"]
+    # its comparison (B against A) stored by a worker once the runs ended
+    wait_until("the comparisons stored", lambda: Campaign.objects.filter(
+        pk=campaign.pk, comparisons_stored_at__isnull=False).exists(), timeout=60)
+    assert JobComparison.objects.filter(job__in=jobs).count() == 1
     report = campaign_report(campaign_id=campaign.pk)
     assert [(v["label"], v["verdict"]) for v in report["versions"]] == [("A", "pass"), ("B", "differs")]
 
@@ -106,9 +110,12 @@ def test_outputs_are_evicted_after_the_retention_and_a_deleted_campaign_leaves_o
     refused = client.get(f"/api/v1/campaigns/{campaign.pk}/report/")
     assert (refused.status_code, refused.json()["error"]["message"]) == (
         409, f"campaign {campaign.pk} is being deleted: it has no report any more")
-    # and deleting it again finishes: outputs, rules, jobs (their comparisons) and campaign gone; the dataset stays
-    assert client.delete(f"/api/v1/campaigns/{campaign.pk}/").status_code == 204
-    assert client.get(f"/api/v1/campaigns/{campaign.pk}/").status_code == 404
+    # and deleting it again finishes, in the background: 202 with the campaign as it is (deleting), then a worker
+    # removes outputs, rules, jobs (their comparisons) and the campaign; the dataset stays
+    accepted = client.delete(f"/api/v1/campaigns/{campaign.pk}/")
+    assert (accepted.status_code, accepted.json()["id"], accepted.json()["state"]) == (202, campaign.pk, "deleting")
+    wait_until("the campaign deleted", lambda: client.get(f"/api/v1/campaigns/{campaign.pk}/").status_code == 404,
+               timeout=60)
     assert not Campaign.objects.filter(pk=campaign.pk).exists()
     assert not Product.objects.filter(scope__in=scopes).exists()
     assert not DeletedProduct.objects.filter(scope__in=scopes).exists()
@@ -147,10 +154,15 @@ def test_a_campaign_with_unfinished_jobs_is_not_deleted_and_says_why(tmp_path: P
     assert [str(m) for m in page.context["messages"]] == [
         f"campaign {campaign.pk}: campaign {campaign.pk} has 1 unfinished job(s): cancel them or wait until they "
         "finish, then delete it"]
-    # once its job is cancelled, the action deletes it
+    # once its job is cancelled, the action marks it deleting and leaves the work to a worker
     production_services.job_cancel(job_id=job.pk)
     page = client.post("/admin/campaigns/campaign/", action, follow=True)
-    assert [str(m) for m in page.context["messages"]] == [f"campaign {campaign.pk} deleted"]
+    assert [str(m) for m in page.context["messages"]] == [
+        f"campaign {campaign.pk} is being deleted (outputs, rules and jobs, by a worker)"]
+    campaign.refresh_from_db()
+    assert campaign.state == "deleting" and Job.objects.filter(pk=job.pk).exists()
+    # which deletes it (what the task does)
+    assert services.campaign_delete(campaign_id=campaign.pk) == 1
     assert not Campaign.objects.filter(pk=campaign.pk).exists()
     assert not Job.objects.filter(pk=job.pk).exists()
     assert Product.objects.filter(pk=olci.l0.pk, online=True).exists()

@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from rs.campaigns import services
-from rs.campaigns.models import CampaignRun, JobComparison
+from rs.campaigns.models import Campaign, CampaignRun, JobComparison
 from rs.campaigns.report import campaign_report
 from rs.campaigns.tests.campaign_support import QUEUES, TEST_TABLES, olci_setup, s3_requests_counted, wait_until
 from rs.catalog import services as catalog_services
@@ -44,8 +47,9 @@ def test_a_versus_b_shows_the_one_changed_field_and_the_slowdown_and_a_crash_is_
     published_before = prip_count(client)
     env = {"RS_PROCESSOR_ROOT": str(PROCESSORS), "RS_WORKDIR_ROOT": str(tmp_path / "workdirs"),
            "RS_EXECUTION_HEARTBEAT_S": "1", "RS_EXECUTION_LEASE_S": "10"}
-    for _ in range(2):
-        celery_worker_factory(queues=QUEUES, extra_env=env).start()
+    workers = [celery_worker_factory(queues=QUEUES, extra_env=env) for _ in range(2)]
+    for worker in workers:
+        worker.start()
 
     # when a campaign runs A, B and the crashing version twice each
     campaign = services.campaign_start(request=services.CampaignRequest(
@@ -61,19 +65,37 @@ def test_a_versus_b_shows_the_one_changed_field_and_the_slowdown_and_a_crash_is_
                                            event__kind="created", consumer=PREPARATION_CONSUMER)
     wait_until("preparation to see the outputs", lambda: created.count() == 8 and not created.filter(
         delivered_at__isnull=True).exists(), timeout=60)
-    # whatever the number of jobs: campaign, versions, runs, jobs, outputs, …, stored comparisons (10 reads), and one
-    # insert (in its transaction) of the three comparisons made: A's second run and B's two against A's first (the
-    # baseline run is the reference, the crashes compare nothing)
-    with django_assert_num_queries(13), s3_requests_counted() as first_reads:
+    # the comparisons were made and stored by a worker as the runs ended, before any report was asked for: A's
+    # second run and B's two against A's first (the baseline run is the reference, the crashes compare nothing)
+    stored = JobComparison.objects.filter(job__rule__campaign_run__campaign=campaign)
+    wait_until("the comparisons stored", lambda: Campaign.objects.filter(
+        pk=campaign.pk, comparisons_stored_at__isnull=False).exists(), timeout=60)
+    assert stored.count() == 3
+    # whatever the number of jobs: campaign, versions, runs, jobs, outputs, …, stored comparisons: 10 reads, no
+    # write, not one read of object storage
+    with django_assert_num_queries(10), s3_requests_counted() as reads, CaptureQueriesContext(connection) as sql:
         report = campaign_report(campaign_id=campaign.pk)
-    assert JobComparison.objects.filter(job__rule__campaign_run__campaign=campaign).count() == 3
-    # a finished campaign's report again: the stored comparisons, not one read of object storage, the same report
-    with django_assert_num_queries(10), s3_requests_counted() as second_reads:
+    assert reads == [] and _writes(sql) == []
+
+    # a campaign whose comparisons are not stored (finished before they were stored at a run's end): its report
+    # makes them in memory, the same, and stores nothing — each of the 8 products compared (A's first run's two
+    # read once for the three comparisons) read with one HEAD (its size) and one ranged GET
+    for worker in workers:  # (no store running meanwhile)
+        worker.stop()
+    stored.delete()
+    Campaign.objects.filter(pk=campaign.pk).update(comparisons_stored_at=None)
+    with django_assert_num_queries(10), s3_requests_counted() as reads, CaptureQueriesContext(connection) as sql:
+        unstored = campaign_report(campaign_id=campaign.pk)
+    assert sorted(reads) == ["GetObject"] * 8 + ["HeadObject"] * 8 and _writes(sql) == []
+    assert {**unstored, "generated_at": None} == {**report, "generated_at": None}
+    assert stored.count() == 0
+    # the periodic fill (or `manage.py campaigns comparisons-store`) stores them, and the report reads them again
+    assert call_command_output("campaigns", "comparisons-store") == (
+        f"campaign {campaign.pk}: 3 comparison(s) stored\n")
+    assert stored.count() == 3 and call_command_output("campaigns", "comparisons-store") == ""
+    with s3_requests_counted() as reads:
         again = campaign_report(campaign_id=campaign.pk)
-    # the first time, each of the 8 products compared (A's first run's two read once for the three comparisons) is
-    # read with one HEAD (its size) and one ranged GET; the second time, nothing
-    assert (sorted(first_reads), second_reads) == (["GetObject"] * 8 + ["HeadObject"] * 8, [])
-    assert {**again, "generated_at": None} == {**report, "generated_at": None}
+    assert reads == [] and {**again, "generated_at": None} == {**report, "generated_at": None}
 
     # then A passes (its second run equals its first), B differs in exactly one field, the crash failed
     assert (report["state"], report["verdict"]) == ("finished", "failed")
@@ -141,6 +163,17 @@ def test_a_versus_b_shows_the_one_changed_field_and_the_slowdown_and_a_crash_is_
     page = html.content.decode()
     assert 'id="campaign-verdict">failed<' in page and "baselineCollection" in page
     assert "task OL1 crashed (signal 11)" in page
+
+
+def _writes(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries
+            if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+
+
+def call_command_output(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
 
 
 def _manifest_of(product: Product) -> bytes:
@@ -233,7 +266,8 @@ def test_a_dataset_with_reference_outputs_is_compared_with_them(celery_worker_fa
     # and once deleted, its outputs are gone from the catalogue and from storage, the dataset's products stay
     outputs = list(Product.objects.filter(job_id=job["job_id"]))
     assert len(outputs) == 2 and all(object_store().exists(p.storage_key) for p in outputs)
-    services.campaign_delete(campaign_id=campaign.pk)
+    services.campaign_delete_request(campaign_id=campaign.pk)
+    wait_until("the campaign deleted", lambda: not Campaign.objects.filter(pk=campaign.pk).exists(), timeout=60)
     assert not Product.objects.filter(id__in=[p.id for p in outputs]).exists()
     assert not any(object_store().exists(p.storage_key) for p in outputs)
     assert not Job.objects.filter(pk=job["job_id"]).exists()
