@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,52 +68,51 @@ def ewkt(geometry: dict[str, Any] | None) -> str:
     return NULL
 
 
+def products(path: Path, count: int) -> Iterator[dict[str, Any]]:
+    """The first `count` products of the NDJSON file."""
+    with path.open() as lines:
+        for line in itertools.islice(lines, count):
+            yield json.loads(line)
+
+
 def attribute_rows(path: Path, count: int) -> tuple[io.StringIO, int]:
     """catalog_productattribute rows; a string is a date when its name says so (Time/Date), as the registry does
     for the benchmark's attributes."""
     buffer, made = io.StringIO(), 0
-    with path.open() as lines:
-        for line in lines:
-            if made >= count:
-                break
-            item = json.loads(line)
-            for name, value in item["attributes"].items():
-                typed = [NULL] * 5  # string, integer, double, boolean, datetime
-                if isinstance(value, bool):
-                    kind, typed[3] = "Boolean", "t" if value else "f"
-                elif isinstance(value, int):
-                    kind, typed[1] = "Integer", str(value)
-                elif isinstance(value, float):
-                    kind, typed[2] = "Double", repr(value)
-                elif name.endswith(("Time", "Date")):
-                    kind, typed[4] = "DateTimeOffset", value
-                else:
-                    kind, typed[0] = "String", value.replace("\\", "\\\\")
-                buffer.write("\t".join([item["id"], name, kind, *typed]) + "\n")
-            made += 1
+    for item in products(path, count):
+        for name, value in item["attributes"].items():
+            typed = [NULL] * 5  # string, integer, double, boolean, datetime
+            if isinstance(value, bool):
+                kind, typed[3] = "Boolean", "t" if value else "f"
+            elif isinstance(value, int):
+                kind, typed[1] = "Integer", str(value)
+            elif isinstance(value, float):
+                kind, typed[2] = "Double", repr(value)
+            elif name.endswith(("Time", "Date")):
+                kind, typed[4] = "DateTimeOffset", value
+            else:
+                kind, typed[0] = "String", value.replace("\\", "\\\\")
+            buffer.write("\t".join([item["id"], name, kind, *typed]) + "\n")
+        made += 1
     buffer.seek(0)
     return buffer, made
 
 
 def copy_rows(path: Path, count: int) -> tuple[io.StringIO, int]:
     buffer, made = io.StringIO(), 0
-    with path.open() as lines:
-        for line in lines:
-            if made >= count:
-                break
-            item = json.loads(line)
-            attributes = item["attributes"]
-            cloud = attributes.get("cloudCover")
-            published = item["publicationDate"]
-            buffer.write("\t".join([
-                item["id"], item["name"], "operational", item["mission"], item["platform"], FAMILY[item["mission"]],
-                item["productType"], item["processingLevel"], "", NULL, "", "systematic", "application/octet-stream",
-                str(item["contentLength"]), "", "f", NULL, NULL, published, published, NULL, published,
-                item["start"], item["end"], NULL, NULL, item["checksum"], published, "", NULL,
-                ewkt(item.get("footprint")), NULL, NULL if cloud is None else repr(float(cloud)),
-                json.dumps(attributes, separators=(",", ":")).replace("\\", "\\\\"),
-            ]) + "\n")
-            made += 1
+    for item in products(path, count):
+        attributes = item["attributes"]
+        cloud = attributes.get("cloudCover")
+        published = item["publicationDate"]
+        buffer.write("\t".join([
+            item["id"], item["name"], "operational", item["mission"], item["platform"], FAMILY[item["mission"]],
+            item["productType"], item["processingLevel"], "", NULL, "", "systematic", "application/octet-stream",
+            str(item["contentLength"]), "", "f", NULL, NULL, published, published, NULL, published,
+            item["start"], item["end"], NULL, NULL, item["checksum"], published, "", NULL,
+            ewkt(item.get("footprint")), NULL, NULL if cloud is None else repr(float(cloud)),
+            json.dumps(attributes, separators=(",", ":")).replace("\\", "\\\\"),
+        ]) + "\n")
+        made += 1
     buffer.seek(0)
     return buffer, made
 
