@@ -167,6 +167,11 @@ def products_online_keys(*, product_ids: Iterable[uuid.UUID]) -> list[tuple[uuid
     return list(Product.objects.filter(id__in=list(product_ids), online=True).values_list("id", "storage_key"))
 
 
+def product_ids_online(*, product_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these products that are still online (for a caller that already holds their keys)."""
+    return set(Product.objects.filter(id__in=list(product_ids), online=True).values_list("id", flat=True))
+
+
 def product_ids_held(*, product_ids: Iterable[uuid.UUID], product_types: Iterable[str], now: datetime
                      ) -> dict[uuid.UUID, str]:
     """Which of these products a live hold pins (on the product itself or on its type): id → the hold's reason."""

@@ -90,7 +90,11 @@ def eviction_run(
                         })
                 if dry_run or not evictable:
                     continue
-                candidates = catalog_selectors.products_online_keys(product_ids=[p.id for p in evictable])
+                # The keys are the page's (a storage key never changes); only the online state is read again, since
+                # the page was read before the guards ran: a product that went offline since (another worker evicted
+                # it, an operator took it offline) keeps whatever its key holds.
+                online = catalog_selectors.product_ids_online(product_ids=[p.id for p in evictable])
+                candidates = [(p.id, p.storage_key) for p in evictable if p.id in online]
                 deleting = objects.submit(catalog_services.eviction_objects_delete, candidates=candidates)
                 if pending is not None:
                     record(*pending)

@@ -2,7 +2,8 @@
 
 Parsing, query building and serialising live elsewhere (rs/prip/odata/, rs/catalog/query/); a view reads the
 options, asks a selector and writes the JSON. Every view first admits its caller (rs.prip.odata.admission:
-credentials, the requests-per-minute quota) and shows only what the caller may see.
+credentials, the requests-per-minute quota) and shows only what the caller may see; a refusal is answered by
+`odata_endpoint`, like every other error.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from rs.catalog.query.names import name_convention
 from rs.catalog.query.properties import Entity
 from rs.catalog.query.selectors import PageRequest, catalog_count, catalog_entry, catalog_page, products_by_names
 from rs.prip.constants import MAX_FILTERLIST_BODY_BYTES, MAX_FILTERLIST_NAMES
-from rs.prip.odata.admission import caller_admit, catalogue_reader
+from rs.prip.odata.admission import catalogue_reader
 from rs.prip.odata.errors import ODataError, RangeError, json_response, not_found, odata_endpoint, query_error
 from rs.prip.odata.metadata import metadata_document
 from rs.prip.odata.nextlink import next_link
 from rs.prip.odata.options import QueryOptions, query_options
 from rs.prip.odata.serializers import context_url, entry_json, navigation_json
+from rs.subscriptions.quotas import caller_admit
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -59,7 +61,7 @@ def _entry_payload(entry: CatalogEntry, options: QueryOptions, *, root: str, ent
 
 @odata_endpoint("GET")
 def service_root(request: HttpRequest) -> HttpResponse:
-    caller_admit(request)
+    caller_admit(request=request)
     root = service_root_url(request)
     sets = [{"name": name, "kind": "EntitySet", "url": name}
             for name in ("Products", "DeletedProducts", "Attributes", "Subscriptions")]
@@ -68,7 +70,7 @@ def service_root(request: HttpRequest) -> HttpResponse:
 
 @odata_endpoint("GET")
 def metadata(request: HttpRequest) -> HttpResponse:
-    caller_admit(request)
+    caller_admit(request=request)
     response = HttpResponse(metadata_document(), content_type="application/xml; charset=utf-8")
     response["OData-Version"] = "4.0"
     return response
@@ -225,13 +227,13 @@ def _attribute_types(collection: str) -> list[dict[str, str]]:
 @odata_endpoint("GET")
 def attributes(request: HttpRequest) -> HttpResponse:
     """Attribute names and types of every collection, keyed by collection (§14)."""
-    caller_admit(request)
+    caller_admit(request=request)
     return json_response({collection: _attribute_types(collection) for collection in COLLECTIONS})
 
 
 @odata_endpoint("GET")
 def collection_attributes(request: HttpRequest, collection: str) -> HttpResponse:
-    caller_admit(request)
+    caller_admit(request=request)
     name = collection.strip().strip("'").upper()
     if name not in COLLECTIONS:
         raise not_found(f"Collection {collection!r} not found: use one of {', '.join(COLLECTIONS)}")

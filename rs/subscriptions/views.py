@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from rs.access.authentication import require_principal
 from rs.access.choices import Role
-from rs.access.errors import AccessError
 from rs.access.principals import Principal
 from rs.catalog.query.errors import QueryError
 from rs.prip.odata.errors import ODataError, integer_option, json_response, odata_endpoint, query_error
@@ -38,7 +37,6 @@ from rs.subscriptions.errors import (
     AccountRequired,
     InvalidSubscription,
     LimitReached,
-    QuotaExceeded,
     SubscriptionNotFound,
 )
 from rs.subscriptions.limits import limits_for
@@ -60,14 +58,12 @@ class _NotFound(ODataError):
 
 
 def _edge(view: View) -> View:
-    """Typed refusals of access, quotas and subscriptions as their HTTP answers."""
+    """Typed refusals of subscriptions as their HTTP answers (those of access and quotas: `odata_endpoint`)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except (AccessError, QuotaExceeded) as exc:
-            raise ODataError(exc.status, exc.code, str(exc), headers=exc.headers) from None
         except SubscriptionNotFound as exc:
             raise _NotFound(str(exc)) from None
         except InvalidSubscription as exc:

@@ -35,7 +35,7 @@ from rs.catalog.choices import COLLECTION_OF_MISSION, AttributeType
 from rs.catalog.models import DeletedProduct, Product, ProductAttribute
 from rs.catalog.query.entries import CatalogEntry
 from rs.catalog.query.errors import QueryError
-from rs.catalog.query.names import catalog_name_candidates, delivered_file_name, delivered_file_name_expression
+from rs.catalog.query.names import catalog_name_candidates, delivered_file_name_expression
 from rs.catalog.query.properties import Entity, Kind, PropertySpec, entity_properties
 from rs.catalog.query.tree import (
     And,
@@ -403,18 +403,15 @@ def _all(conditions: Sequence[Q]) -> Q:
     return result
 
 
-def order_values(row: Model | CatalogEntry, order: Sequence[OrderKey], *, entity: Entity,
+def order_values(entry: CatalogEntry, order: Sequence[OrderKey], *, entity: Entity,
                  convention: str) -> tuple[Value, ...]:
-    """The order-key values of a fetched row (a model row or a page's entry), as compile_after() expects them."""
+    """The order-key values of a page's entry, as compile_after() expects them."""
     properties = entity_properties(entity)
     values: list[Value] = []
     for key in order:
         spec = properties[key.property]
-        if spec.name == "Name" and convention == "prip" and isinstance(row, CatalogEntry) and (
-                entity is Entity.PRODUCTS):
-            values.append(row.file_name)
-        elif spec.name == "Name" and convention == "prip" and isinstance(row, Product):
-            values.append(delivered_file_name(name=row.name, storage_key=row.storage_key))
+        if spec.name == "Name" and convention == "prip" and entity is Entity.PRODUCTS:
+            values.append(entry.file_name)
         else:
-            values.append(getattr(row, spec.column))
+            values.append(getattr(entry, spec.column))
     return tuple(values)

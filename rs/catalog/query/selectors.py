@@ -54,6 +54,10 @@ def catalog_queryset(entity: Entity) -> QuerySet[Product] | QuerySet[DeletedProd
     """What the PRIP may show: published operational products, and what remains of them once deleted."""
     if entity is Entity.PRODUCTS:
         return catalog_selectors.products_published()
+    return _deleted_published()
+
+
+def _deleted_published() -> QuerySet[DeletedProduct]:
     return DeletedProduct.objects.filter(scope=OPERATIONAL_SCOPE, publication_date__isnull=False)
 
 
@@ -102,11 +106,11 @@ def _with_expansions(qs: QuerySet[Product], *, attributes: bool, assets: bool,
     return qs.annotate(**{name: _expansion(name, connection.vendor) for name in names}) if names else qs
 
 
-def _entry_columns(qs: QuerySet[Any]) -> QuerySet[Any]:
-    """The entry's columns, with the footprint as WKB bytes (entries.CatalogEntry.footprint_wkb) instead of a GEOS
-    geometry built per row (DeletedProducts: model rows, their attributes are a JSON column)."""
-    qs = qs.only(*ENTRY_FIELDS) if qs.model is Product else qs.defer("footprint")
-    return qs.annotate(footprint_wkb=AsWKB("footprint"))
+def _deleted_entry_columns(qs: QuerySet[DeletedProduct]) -> QuerySet[DeletedProduct]:
+    """Deleted products as model rows (their attributes are a JSON column), with the footprint as WKB bytes
+    (entries.CatalogEntry.footprint_wkb) instead of a GEOS geometry built per row. Products never come here: they
+    are read as tuples (_product_entries)."""
+    return qs.defer("footprint").annotate(footprint_wkb=AsWKB("footprint"))
 
 
 def _product_entries(qs: QuerySet[Product], *, attributes: bool, assets: bool, sources: bool = False,
@@ -169,7 +173,8 @@ def catalog_page(*, request: PageRequest) -> Page:
         entries = _product_entries(cast(QuerySet[Product], filtered).order_by(*ordering), attributes=False,
                                    assets=False, window=(start, end))
     else:
-        entries = _entries(list(_entry_columns(filtered).order_by(*ordering)[start:end]),
+        deleted = cast(QuerySet[DeletedProduct], filtered)
+        entries = _entries(list(_deleted_entry_columns(deleted).order_by(*ordering)[start:end]),
                            attributes=request.with_attributes)
     more = len(entries) > request.top
     entries = entries[: request.top]
@@ -192,7 +197,7 @@ def catalog_entry(*, entity: Entity, entry_id: uuid.UUID, with_attributes: bool 
         published = catalog_selectors.products_published().filter(visibility or Q(), pk=entry_id)
         entries = _product_entries(published, attributes=with_attributes, assets=with_assets, window=(0, 1))
     else:
-        rows = list(_entry_columns(catalog_queryset(entity).filter(visibility or Q(), pk=entry_id))[:1])
+        rows = list(_deleted_entry_columns(_deleted_published().filter(visibility or Q(), pk=entry_id))[:1])
         entries = _entries(rows, attributes=with_attributes)
     return entries[0] if entries else None
 

@@ -17,7 +17,7 @@ from rs.catalog.query.errors import QueryError
 from rs.catalog.query.filter_parser import parse_filter
 from rs.catalog.query.orderby import parse_orderby
 from rs.catalog.query.properties import Entity
-from rs.catalog.query.selectors import catalog_queryset
+from rs.catalog.query.selectors import PageRequest, catalog_page, catalog_queryset
 from rs.catalog.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -245,11 +245,12 @@ def test_keyset_continuation_follows_nulls_last_in_both_directions():
     for descending in (False, True):
         order = parse_orderby("ContentDate/Start" + (" desc" if descending else ""), entity=P)
         ordering = compile_ordering(order, entity=P, convention="cdse")
-        everything = list(catalog_queryset(P).order_by(*ordering))
-        for position, row in enumerate(everything):
-            values = order_values(row, order, entity=P, convention="cdse")
+        everything = catalog_page(request=PageRequest(entity=P, order=order, top=len(rows))).entries
+        for position, entry in enumerate(everything):
+            values = order_values(entry, order, entity=P, convention="cdse")
             after = catalog_queryset(P).filter(compile_after(order, values, entity=P, convention="cdse"))
-            assert list(after.order_by(*ordering)) == everything[position + 1:]
+            assert list(after.order_by(*ordering).values_list("pk", flat=True)) == [
+                e.id for e in everything[position + 1:]]
     assert len(rows) == 8
 
 

@@ -67,6 +67,26 @@ def test_held_and_guarded_products_survive_their_eviction_date():
     assert free.id not in Product.objects.filter(online=True).values_list("id", flat=True)
 
 
+def test_a_product_taken_offline_after_its_page_was_read_keeps_its_object():
+    # given a product an operator takes offline while the run checks its page (after the read, before the deletion)
+    taken, due = stored_product(), stored_product()
+
+    def operator(products, now):
+        if any(p.id == taken.id for p in products):
+            catalog_services.product_update(product_id=taken.id, changes={"online": False})
+        return {}
+
+    eviction_guard_register("test-operator", operator)
+    try:
+        report = services.eviction_run()
+    finally:
+        eviction_guard_remove("test-operator")
+    # then only the other one is evicted; the one taken offline keeps its object and gets no record
+    assert report.evicted == 1
+    assert object_store().exists(taken.storage_key) and not DeletedProduct.objects.filter(pk=taken.id).exists()
+    assert Product.objects.get(pk=due.id).online is False and not object_store().exists(due.storage_key)
+
+
 def test_an_expired_hold_no_longer_protects():
     product = stored_product()
     catalog_services.hold_create(reason="old", product_id=product.id, expires_at=timezone.now() - timedelta(hours=1))

@@ -91,9 +91,9 @@ def test_a_batch_is_one_delete_objects_request_and_a_fixed_number_of_statements(
     assert report.evicted == 6
     assert s3_requests == ["DeleteObjects", "DeleteObjects"]
     statements = Counter(q["sql"].split()[0].upper() for q in queries.captured_queries)
-    # per batch: 7 SELECTs (the due page, holds on products and on types, the two job guards, the dataset guard,
-    # the candidates), 3 INSERTs (the records as INSERT … SELECT, the events, their deliveries to the production
-    # consumer), 1 UPDATE; plus the last, empty, due page
+    # per batch: 7 SELECTs (the due page with its keys, holds on products and on types, the two job guards, the
+    # dataset guard, which of them are still online), 3 INSERTs (the records as INSERT … SELECT, the events, their
+    # deliveries to the production consumer), 1 UPDATE; plus the last, empty, due page
     assert dict(statements) == {"SELECT": 2 * 7 + 1, "INSERT": 2 * 3, "UPDATE": 2, "SAVEPOINT": 2,
                                 "RELEASE": 2}, [q["sql"][:80] for q in queries.captured_queries]
     assert not Product.objects.filter(pk__in=[p.pk for p in products], online=True).exists()

@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from rs.access.authentication import require_principal
 from rs.access.choices import Role
-from rs.access.errors import AccessError
 from rs.access.principals import Principal
 from rs.catalog.api.storage_views import RangeNotSatisfiable
 from rs.catalog.storage import ObjectNotFound, StorageError, object_store
@@ -30,7 +29,6 @@ from rs.prip.download.responses import byte_range, head_response, redirect_respo
 from rs.prip.download.targets import DownloadTarget, ProductOffline, asset_target, product_target, quicklook_target
 from rs.prip.odata.errors import ODataError, odata_endpoint
 from rs.subscriptions.constants import REDIRECT_ASSUMED_BYTES_PER_S, REDIRECT_SLOT_MIN_S, STREAM_SLOT_LEASE_S
-from rs.subscriptions.errors import QuotaExceeded
 from rs.subscriptions.limits import Limits
 from rs.subscriptions.quotas import DownloadTicket, download_admit, request_admit
 
@@ -81,8 +79,9 @@ def asset_value(request: HttpRequest, key: str) -> HttpResponseBase:
 
 
 def _download(request: HttpRequest, resolve: Resolver) -> HttpResponseBase:
-    """The typed refusals below become their OData answers here; nothing else reaches the generic handler, whose
-    log line would carry the query string (eodag's ?token=)."""
+    """The storage refusals below become their OData answers here, the access refusals and quotas in
+    `odata_endpoint` (like on every route); nothing else reaches the generic handler, whose log line would carry the
+    query string (eodag's ?token=)."""
     try:
         principal = require_principal(request, role=Role.USER)
         limits = request_admit(principal=principal)
@@ -90,8 +89,6 @@ def _download(request: HttpRequest, resolve: Resolver) -> HttpResponseBase:
         if settings.RS_STORAGE == "s3":
             return _redirect(request, principal, limits, target)
         return _stream(request, principal, limits, target)
-    except (AccessError, QuotaExceeded) as exc:
-        raise ODataError(exc.status, exc.code, str(exc), headers=exc.headers) from None
     except ProductOffline as exc:
         raise ODataError(410, exc.code, str(exc)) from None
     except RangeNotSatisfiable as exc:

@@ -5,7 +5,9 @@ the service root and $metadata) goes through `catalogue_reader`: the credentials
 a 401, never a silent fall-back to anonymous), an authenticated caller is admitted by the same requests-per-minute
 quota as downloads and subscriptions (429 + Retry-After), and the reader carries the visibility the queries AND
 with their filter. Anonymous readers (RS_PRIP_ANONYMOUS_SEARCH) see what the rules for everybody show and are not
-counted: the quota is per account.
+counted: the quota is per account. The refusals (AccessError, QuotaExceeded) become their OData answers in
+`odata_endpoint`, like those of every other route; the reads that show no catalogue rows (service root, $metadata,
+Attributes) only admit the caller (`rs.subscriptions.quotas.caller_admit`).
 
     reader = catalogue_reader(request)
     catalog_page(request=PageRequest(..., visibility=reader.visibility))
@@ -18,12 +20,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.http import HttpRequest
 
-from rs.access.errors import AccessError
 from rs.access.principals import Principal
 from rs.access.selectors import visibility_filter, visibility_q
-from rs.prip.odata.errors import ODataError
 from rs.subscriptions import quotas
-from rs.subscriptions.errors import QuotaExceeded
 
 
 @dataclass(frozen=True)
@@ -32,16 +31,7 @@ class Reader:
     visibility: Q  # what the reader may see, as a condition on mission and product_type
 
 
-def caller_admit(request: HttpRequest) -> Principal | None:
-    """The caller (None: anonymous, when allowed), counted against its requests per minute; the refusals as their
-    OData answers (401 with the challenge, 403, 429 with Retry-After)."""
-    try:
-        return quotas.caller_admit(request=request)
-    except (AccessError, QuotaExceeded) as exc:
-        raise ODataError(exc.status, exc.code, str(exc), headers=exc.headers) from None
-
-
 def catalogue_reader(request: HttpRequest) -> Reader:
     """The admitted caller and what it may see."""
-    principal = caller_admit(request)
+    principal = quotas.caller_admit(request=request)
     return Reader(principal=principal, visibility=visibility_q(visibility_filter(principal)))

@@ -1,5 +1,6 @@
-"""The one place where errors become HTTP answers (prip-odata.md §9): OData error JSON for 4xx/5xx, the exact
-CDSE (Pydantic-style) body for out-of-range $top/$skip, a logged 500 with a request id for anything unexpected."""
+"""The one place where errors become HTTP answers (prip-odata.md §9): OData error JSON for 4xx/5xx (the access
+refusals and quotas with their headers), the exact CDSE (Pydantic-style) body for out-of-range $top/$skip, a logged
+500 with a request id for anything unexpected."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from typing import Any
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
+from rs.access.errors import AccessError
 from rs.catalog.query.errors import QueryError
 from rs.errors import DomainError, NotFound
 from rs.prip.constants import RETRY_AFTER_S
+from rs.subscriptions.errors import QuotaExceeded
 
 logger = logging.getLogger(__name__)
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -115,14 +118,15 @@ def odata_endpoint(*methods: str) -> Callable[[View], View]:
                 return exc.response()
             except QueryError as exc:
                 return query_error(exc, target="$filter", code="InvalidQuery").response()
+            except (AccessError, QuotaExceeded) as exc:
+                # The one mapping of access refusals for every OData route: status, code, message and headers as
+                # they are (401 + WWW-Authenticate, 403, 429 + Retry-After, 503 + Retry-After for an issuer's keys).
+                return ODataError(exc.status, exc.code, str(exc), headers=exc.headers).response()
             except NotFound as exc:
                 return not_found(str(exc)).response()
             except DomainError as exc:
-                # a typed refusal keeps its status and headers (e.g. 401 + WWW-Authenticate, 429 + Retry-After)
                 status = exc.status if 400 <= exc.status < 500 else 400
-                headers = getattr(exc, "headers", None)
-                return ODataError(status, "InvalidRequest" if status == 400 else exc.code, str(exc),
-                                  headers=headers if isinstance(headers, dict) else None).response()
+                return ODataError(status, "InvalidRequest" if status == 400 else exc.code, str(exc)).response()
             except (OperationalError, InterfaceError):
                 logger.exception("database unavailable for %s", request.path)
                 return ODataError(503, "ServiceUnavailable", "The catalogue is temporarily unavailable",

@@ -16,6 +16,7 @@ from rs.catalog.query.compiler import order_values
 from rs.catalog.query.keyset import query_fingerprint, skiptoken_encode
 from rs.catalog.query.orderby import parse_orderby
 from rs.catalog.query.properties import Entity
+from rs.catalog.query.selectors import catalog_entry
 from rs.prip.tests import catalog as reference
 from rs.prip.tests.catalog import BLAKE3, MD5, VISIBLE, labels_of
 from rs.prip.tests.requests import ROOT, get, get_json
@@ -386,10 +387,12 @@ def test_the_prip_name_convention_names_and_filters_the_delivered_file(client, c
         f"{p.name}.zip" for label, p in catalog.items() if label in VISIBLE)[:8]
 
 
-def _token(skip_offset: int, row, top: int = 1) -> str:
+def _token(skip_offset: int, product, top: int = 1) -> str:
     order = parse_orderby(None, entity=Entity.PRODUCTS)
     fingerprint = query_fingerprint(entity=Entity.PRODUCTS, filter=None, order=order, convention="cdse")
-    values = order_values(row, order, entity=Entity.PRODUCTS, convention="cdse")
+    entry = catalog_entry(entity=Entity.PRODUCTS, entry_id=product.id)
+    assert entry is not None
+    values = order_values(entry, order, entity=Entity.PRODUCTS, convention="cdse")
     return skiptoken_encode(fingerprint=fingerprint, values=values, offset=skip_offset)
 
 
