@@ -21,10 +21,6 @@ def job_end_listener_register(name: str, listener: JobEndListener) -> None:
     _listeners[name] = listener
 
 
-def job_end_listener_remove(name: str) -> None:
-    _listeners.pop(name, None)
-
-
 def job_ended(*, job: Job, state: str) -> None:
     for listener in _listeners.values():
         listener(job, state)

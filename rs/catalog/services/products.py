@@ -136,13 +136,9 @@ def _attribute_values(attributes: Mapping[str, object]) -> list[AttributeValue]:
     return values
 
 
-def _attribute_rows(product: Product, attributes: Mapping[str, object]) -> list[ProductAttribute]:
-    return [ProductAttribute(product=product, name=name, value_type=value_type, **{_VALUE_COLUMNS[value_type]: value})
-            for name, value_type, value in _attribute_values(attributes)]
-
-
 def _attributes_insert(rows: Sequence[tuple[uuid.UUID, list[AttributeValue]]]) -> None:
-    """Insert the attribute rows of a batch of products (product id, its checked values)."""
+    """Insert the attribute rows of one product or a batch (product id, its checked values): the only write of new
+    attribute rows."""
     if connection.vendor != "postgresql":
         ProductAttribute.objects.bulk_create([
             ProductAttribute(product_id=product_id, name=name, value_type=value_type,
@@ -292,7 +288,7 @@ def product_register(
         if Product.objects.filter(scope=scope, name=name).exists():
             raise ProductAlreadyExists(f"product {name!r} is already in the catalog ({scope})") from None
         raise
-    ProductAttribute.objects.bulk_create(_attribute_rows(product, attributes))
+    _attributes_insert([(product.id, _attribute_values(attributes))])
     if inputs:
         found = set(Product.objects.filter(id__in=inputs).values_list("id", flat=True))
         missing = [str(i) for i in inputs if i not in found]
@@ -452,7 +448,7 @@ def product_update(
     product.save()
     if attributes:
         ProductAttribute.objects.filter(product=product, name__in=list(attributes)).delete()
-        ProductAttribute.objects.bulk_create(_attribute_rows(product, attributes))
+        _attributes_insert([(product.id, _attribute_values(attributes))])
     fields = sorted([*changes, *(["footprint"] if footprint is not None else []), *(attributes or {})])
     event_emit(
         kind=EventKind.MODIFIED, product_id=product.id, trace_id=trace_id,
