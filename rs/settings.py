@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
-from botocore import __version__ as botocore_version
-from botocore.config import Config as BotoConfig
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -206,6 +204,10 @@ if RS_STORAGE == "s3":
         raise ImproperlyConfigured(f"RS_STORAGE=s3 needs {', '.join(missing)}")
     if not 3 <= len(RS_S3_BUCKET) <= 63:
         raise ImproperlyConfigured(f"RS_S3_BUCKET={RS_S3_BUCKET!r}: bucket names have 3 to 63 characters")
+    # only an S3 deployment needs botocore at start-up (the embedded default never loads it)
+    from botocore import __version__ as botocore_version
+    from botocore.config import Config as BotoConfig
+
     _products_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
