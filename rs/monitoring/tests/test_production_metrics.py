@@ -60,9 +60,17 @@ def test_a_worker_observes_the_duration_of_its_jobs_and_the_usage_of_their_tasks
     assert (ok.state, bad.state) == (JobState.SUCCEEDED, JobState.FAILED), (ok.reason, bad.reason)
     # then a scrape of the folder shows one run per processor and state, lasting claim → end exactly
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
-    response = client.get("/metrics")
-    assert response.status_code == 200
-    text = response.content.decode()
+
+    def scrape_with_both_runs() -> str | None:
+        # the worker observes a run after its job row commits, so the row can be seen a moment before the metric
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        text = response.content.decode()
+        observed = all(histogram(text, "rs_job_duration_seconds", processor=processor, state=job.state)
+                       for job, processor in ((ok, "SIM_OL1"), (bad, "SIM_BAD")))
+        return text if observed else None
+
+    text = wait_for("both runs in the metrics", scrape_with_both_runs)
     for job, processor in ((ok, "SIM_OL1"), (bad, "SIM_BAD")):
         job = Job.objects.get(pk=job.pk)
         ended = job.succeeded_at or job.failed_at
