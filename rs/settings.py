@@ -9,6 +9,7 @@ process at start-up with a message naming the variable.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -36,11 +37,62 @@ def _env_int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
-VAR_DIR = Path(env.str("RS_VAR_DIR", default=str(BASE_DIR / "var")))
+# django-environ's own boolean reading turns any unknown word (DEBUG=ture) into False: only these words are accepted.
+_boolean_words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False,
+                  "off": False}
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    if name not in env.ENVIRON:
+        return default
+    value = env.str(name)  # an empty value is refused too: it is not clear which of the two it means
+    word = value.strip().lower()
+    if word not in _boolean_words:
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: not a boolean; use true/false, 1/0, yes/no or on/off (any case)")
+    return _boolean_words[word]
+
+
+def _url_checked(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    """The URL when its scheme is one of `schemes` and it names a host (file: an absolute path) and a valid port."""
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or value[: len(parts.scheme) + 3].lower() != f"{parts.scheme}://":
+        *others, last = [f"{scheme}://" for scheme in schemes]
+        accepted = f"{', '.join(others)} or {last}" if others else last
+        raise ImproperlyConfigured(f"{name}={value!r}: use {accepted}")
+    if parts.scheme == "file":
+        # Celery's file backend takes everything after file:// (or file://localhost) as the folder
+        if parts.netloc not in {"", "localhost"} or not parts.path.startswith("/"):
+            raise ImproperlyConfigured(f"{name}={value!r}: use file:///absolute/path")
+        return value
+    if parts.scheme == "filesystem":  # kombu's transport: its folders are transport options, not parts of the URL
+        return value
+    if not parts.hostname:
+        raise ImproperlyConfigured(f"{name}={value!r}: the URL names no host")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: the port is not a number from 0 to 65535") from None
+    database = parts.path.strip("/")
+    if parts.scheme in {"redis", "rediss"} and database and not database.isdigit():
+        raise ImproperlyConfigured(f"{name}={value!r}: the Redis database is a number (redis://host:6379/0)")
+    return value
+
+
+def _env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+    """A URL-valued variable; empty (the default of the optional ones) means "not used" and is not checked."""
+    value = env.str(name, default=default)
+    return _url_checked(name, value, schemes) if value else value
+
+
+_http_schemes = ("http", "https")
+
+# absolute: the file:// result backend below is built from it and must not depend on the working directory
+VAR_DIR = Path(env.str("RS_VAR_DIR", default=str(BASE_DIR / "var"))).absolute()
 
 # --- Core -----------------------------------------------------------------------------------------------------------
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = _env_bool("DEBUG", default=False)
 try:
     SECRET_KEY = env.str("SECRET_KEY")
 except ImproperlyConfigured:
@@ -53,7 +105,7 @@ if len(SECRET_KEY) < 32:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Set RS_BEHIND_TLS_PROXY=true when a TLS-terminating proxy sets X-Forwarded-Proto (absolute nextLinks need it).
-if env.bool("RS_BEHIND_TLS_PROXY", default=False):
+if _env_bool("RS_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True  # absolute nextLinks and DownloadLinks must name the public host
 
@@ -183,10 +235,10 @@ STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"]
 
 RS_STORAGE = _choice("RS_STORAGE", "filesystem", {"filesystem", "s3"})
 RS_STORAGE_ROOT = Path(env.str("RS_STORAGE_ROOT", default=str(VAR_DIR / "storage")))
-RS_S3_ENDPOINT_URL = env.str("RS_S3_ENDPOINT_URL", default="")
+RS_S3_ENDPOINT_URL = _env_url("RS_S3_ENDPOINT_URL", "", _http_schemes)
 RS_S3_BUCKET = env.str("RS_S3_BUCKET", default="rs-products")
 # The S3 address clients outside the deployment reach, used in presigned download URLs (default: the endpoint).
-RS_S3_PUBLIC_ENDPOINT_URL = env.str("RS_S3_PUBLIC_ENDPOINT_URL", default="")
+RS_S3_PUBLIC_ENDPOINT_URL = _env_url("RS_S3_PUBLIC_ENDPOINT_URL", "", _http_schemes)
 RS_S3_REGION = env.str("RS_S3_REGION", default="us-east-1")
 RS_S3_ACCESS_KEY = env.str("RS_S3_ACCESS_KEY", default="")
 RS_S3_SECRET_KEY = env.str("RS_S3_SECRET_KEY", default="")
@@ -250,9 +302,8 @@ STORAGES = {
 # --- Celery ---------------------------------------------------------------------------------------------------------
 
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://")):
-    raise ImproperlyConfigured(f"CELERY_BROKER_URL={CELERY_BROKER_URL!r}: use filesystem:// or redis://")
+CELERY_BROKER_URL = _url_checked(
+    "CELERY_BROKER_URL", env.str("CELERY_BROKER_URL", default="filesystem://"), ("filesystem", "redis", "rediss"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
@@ -273,7 +324,9 @@ else:
     # keep it longer than Max_Time; duplicates are harmless anyway because job rows are claimed atomically.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
     _default_result_backend = CELERY_BROKER_URL
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_result_backend)
+CELERY_RESULT_BACKEND = _url_checked(
+    "CELERY_RESULT_BACKEND", env.str("CELERY_RESULT_BACKEND", default=_default_result_backend),
+    ("redis", "rediss", "file"))
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True  # database rows are the truth; tasks that need a result say so
 CELERY_TASK_SERIALIZER = "json"
@@ -361,7 +414,7 @@ RS_EXECUTION_KILL_GRACE_S = _env_int("RS_EXECUTION_KILL_GRACE_S", 10, minimum=0)
 RS_EXECUTION_LOG_MAX_LINES = _env_int("RS_EXECUTION_LOG_MAX_LINES", 5000, minimum=10)  # stored per task run
 RS_EXECUTION_FETCH_THREADS = _env_int("RS_EXECUTION_FETCH_THREADS", 4, minimum=1)  # parallel input downloads
 RS_EXECUTION_QUEUED_RESEND_S = _env_int("RS_EXECUTION_QUEUED_RESEND_S", 3600, minimum=10)  # lost message resend
-RS_EXECUTION_KEEP_WORKDIR = env.bool("RS_EXECUTION_KEEP_WORKDIR", default=False)  # debugging: never delete
+RS_EXECUTION_KEEP_WORKDIR = _env_bool("RS_EXECUTION_KEEP_WORKDIR", default=False)  # debugging: never delete
 
 RS_EVENT_REDISPATCH_AFTER_S = _env_int("RS_EVENT_REDISPATCH_AFTER_S", 60, minimum=1)
 RS_EVENT_RETENTION_DAYS = _env_int("RS_EVENT_RETENTION_DAYS", 7, minimum=0)
@@ -381,7 +434,8 @@ RS_PRIP_NAME_CONVENTION = _choice("RS_PRIP_NAME_CONVENTION", "cdse", {"cdse", "p
 
 # --- Web client -----------------------------------------------------------------------------------------------------
 
-RS_WEB_TILE_URL = env.str("RS_WEB_TILE_URL", default="")  # XYZ template, Web Mercator; empty = offline basemap only
+# XYZ template of an online layer (https://…/{z}/{x}/{y}.png), Web Mercator; empty = offline basemap only
+RS_WEB_TILE_URL = _env_url("RS_WEB_TILE_URL", "", _http_schemes)
 RS_WEB_TILE_ATTRIBUTION = env.str("RS_WEB_TILE_ATTRIBUTION", default="")
 
 # --- Subscriptions (push notifications) ----------------------------------------------------------------------------
@@ -392,7 +446,7 @@ RS_SUBSCRIPTION_PUSH_ATTEMPTS = _env_int("RS_SUBSCRIPTION_PUSH_ATTEMPTS", 6, min
 RS_SUBSCRIPTION_PUSH_BACKOFF_S = _env_int("RS_SUBSCRIPTION_PUSH_BACKOFF_S", 10, minimum=0)
 RS_SUBSCRIPTION_PUSH_TIMEOUT_S = _env_int("RS_SUBSCRIPTION_PUSH_TIMEOUT_S", 10, minimum=1)
 # Callbacks to loopback, private and link-local addresses are refused (server-side request forgery) unless this is on.
-RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS = env.bool("RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS", default=False)
+RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS = _env_bool("RS_SUBSCRIPTION_PUSH_PRIVATE_NETWORKS", default=False)
 
 # --- Production orders (ad-hoc production) --------------------------------------------------------------------------
 
@@ -408,7 +462,7 @@ RS_PRODUCTION_ORDER_NOTIFY_ATTEMPTS = _env_int("RS_PRODUCTION_ORDER_NOTIFY_ATTEM
 RS_PRODUCTION_ORDER_NOTIFY_BACKOFF_S = _env_int("RS_PRODUCTION_ORDER_NOTIFY_BACKOFF_S", 10, minimum=0)
 RS_PRODUCTION_ORDER_WEBHOOK_TIMEOUT_S = _env_int("RS_PRODUCTION_ORDER_WEBHOOK_TIMEOUT_S", 10, minimum=1)
 # Webhooks to loopback, private and link-local addresses are refused (server-side request forgery) unless this is on.
-RS_PRODUCTION_ORDER_WEBHOOK_PRIVATE_NETWORKS = env.bool("RS_PRODUCTION_ORDER_WEBHOOK_PRIVATE_NETWORKS", default=False)
+RS_PRODUCTION_ORDER_WEBHOOK_PRIVATE_NETWORKS = _env_bool("RS_PRODUCTION_ORDER_WEBHOOK_PRIVATE_NETWORKS", default=False)
 
 # --- E-mail (order notifications) -----------------------------------------------------------------------------------
 
@@ -417,13 +471,13 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = _env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reference-system@localhost")
 
 # --- Monitoring -----------------------------------------------------------------------------------------------------
 
-RS_MONITORING_ALERT_WEBHOOK_URL = env.str("RS_MONITORING_ALERT_WEBHOOK_URL", default="")  # empty = log only
+RS_MONITORING_ALERT_WEBHOOK_URL = _env_url("RS_MONITORING_ALERT_WEBHOOK_URL", "", _http_schemes)  # empty = log only
 
 # --- Data lifecycle -------------------------------------------------------------------------------------------------
 
@@ -441,7 +495,7 @@ RS_CAMPAIGN_OUTPUT_RETENTION_DAYS = _env_int("RS_CAMPAIGN_OUTPUT_RETENTION_DAYS"
 
 RS_ACCESS_REALM = env.str("RS_ACCESS_REALM", default="rs")
 # The public issuer, https://host/auth/realms/<realm>; empty: taken from the request.
-RS_ACCESS_ISSUER = env.str("RS_ACCESS_ISSUER", default="")
+RS_ACCESS_ISSUER = _env_url("RS_ACCESS_ISSUER", "", _http_schemes)
 RS_ACCESS_AUDIENCE = env.list("RS_ACCESS_AUDIENCE", default=["CLOUDFERRO_PUBLIC"])  # eodag's allowed_audiences
 RS_ACCESS_TOKEN_LIFETIME_S = _env_int("RS_ACCESS_TOKEN_LIFETIME_S", 600, minimum=30)
 RS_ACCESS_REFRESH_TOKEN_LIFETIME_S = _env_int("RS_ACCESS_REFRESH_TOKEN_LIFETIME_S", 3600, minimum=60)
@@ -449,8 +503,8 @@ RS_ACCESS_SESSION_MAX_S = _env_int("RS_ACCESS_SESSION_MAX_S", 36000, minimum=60)
 RS_ACCESS_MAX_SESSIONS_PER_USER = _env_int("RS_ACCESS_MAX_SESSIONS_PER_USER", 100, minimum=1)
 RS_ACCESS_KEY_PASSPHRASE = env.str("RS_ACCESS_KEY_PASSPHRASE", default="")  # empty: SECRET_KEY; changing it: rotate
 RS_ACCESS_KEY_ROTATION_DAYS = _env_int("RS_ACCESS_KEY_ROTATION_DAYS", 30, minimum=1)
-RS_ACCESS_BASIC_AUTH = env.bool("RS_ACCESS_BASIC_AUTH", default=True)
-RS_PRIP_ANONYMOUS_SEARCH = env.bool("RS_PRIP_ANONYMOUS_SEARCH", default=True)
+RS_ACCESS_BASIC_AUTH = _env_bool("RS_ACCESS_BASIC_AUTH", default=True)
+RS_PRIP_ANONYMOUS_SEARCH = _env_bool("RS_PRIP_ANONYMOUS_SEARCH", default=True)
 RS_ACCESS_DEFAULT_VISIBILITY = _choice("RS_ACCESS_DEFAULT_VISIBILITY", "all", {"all", "none"})
 RS_ACCESS_LOGIN_MAX_FAILURES = _env_int("RS_ACCESS_LOGIN_MAX_FAILURES", 10, minimum=1)
 RS_ACCESS_LOGIN_MAX_FAILURES_PER_IP = _env_int("RS_ACCESS_LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)

@@ -11,7 +11,9 @@ if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; th
 This set-up installs its system packages with apt (Debian 12 / Ubuntu). On another distribution install these by
 hand, then run the command again with RS_SKIP_APT=1:
   Python 3.11+ with venv and SQLite extension loading, GDAL, GEOS, PROJ, SpatiaLite (mod_spatialite),
-  PostgreSQL 15+ with PostGIS 3, Redis 7, Chromium, Node.js 18+ with npm.
+  PostgreSQL 15+ with PostGIS 3 (the commands initdb, pg_ctl, psql, pg_isready), Redis 7 (redis-server, redis-cli),
+  Chromium, Node.js 18+ with npm; sudo when a user other than root runs scripts/services.sh (it sets up the
+  PostgreSQL role as the postgres user).
 TXT
   [ "${RS_SKIP_APT:-}" = 1 ] || exit 1
 fi
@@ -19,7 +21,14 @@ fi
 # --- system packages ------------------------------------------------------------------------------------------------
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-pg_major() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1; }
+# apt needs root: as another user, sudo (checked only when something is to be installed)
+need_root() {
+  [ -z "$SUDO" ] || command -v sudo >/dev/null 2>&1 && return 0
+  echo "Installing $* needs root: run this as root, install sudo, or install them yourself and set RS_SKIP_APT=1." >&2
+  exit 1
+}
+# the newest PostgreSQL whose server is installed (postgresql-client alone also creates /usr/lib/postgresql/<major>)
+pg_major() { ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | cut -d/ -f5 | sort -n | tail -1; }
 wanted=(python3-venv libsqlite3-mod-spatialite redis-server chromium)
 if [ "${RS_SKIP_APT:-}" != 1 ]; then
   missing=()
@@ -27,6 +36,7 @@ if [ "${RS_SKIP_APT:-}" != 1 ]; then
   apt_update() { [ $apt_updated = 1 ] || { $SUDO apt-get update -o DPkg::Lock::Timeout=600 -qq; apt_updated=1; }; }
   gdal=$(dpkg-query -W -f='${Package}\n' 'libgdal[0-9]*' 2>/dev/null | grep -E '^libgdal[0-9]+$' | head -1 || true)
   if [ -z "$gdal" ]; then
+    need_root "GDAL"
     apt_update
     gdal=$(apt-cache search --names-only '^libgdal[0-9]+$' | awk '{print $1}' | sort -V | tail -1)
     missing+=("$gdal")
@@ -36,12 +46,14 @@ if [ "${RS_SKIP_APT:-}" != 1 ]; then
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ ${#missing[@]} -gt 0 ]; then
+    need_root "${missing[*]}"
     log "installing system packages: ${missing[*]}"
     apt_update
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
   fi
   major=$(pg_major)
   if ! dpkg -s "postgresql-$major-postgis-3" >/dev/null 2>&1; then
+    need_root "postgresql-$major-postgis-3"
     log "installing PostGIS for PostgreSQL $major"
     apt_update
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "postgresql-$major-postgis-3"

@@ -109,16 +109,16 @@ def compose_environment(service: str, variables: Mapping[str, str] = OPERATOR_VA
 
 
 def settings_variable_names() -> set[str]:
-    """Every variable name rs/settings.py reads: env.<cast>("NAME", …), _choice("NAME", …), _env_int("NAME", …)."""
+    """Every variable name rs/settings.py reads: env.<cast>("NAME", …) and its own readers _choice("NAME", …),
+    _env_int, _env_bool, _env_url."""
     names = set()
     for node in ast.walk(ast.parse((ROOT / "rs" / "settings.py").read_text())):
         if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
             continue
         func = node.func
         reads_env = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "env"
-        if (reads_env or (isinstance(func, ast.Name) and func.id in {"_choice", "_env_int"})) and isinstance(
-            node.args[0].value, str
-        ):
+        reads_own = isinstance(func, ast.Name) and func.id in {"_choice", "_env_int", "_env_bool", "_env_url"}
+        if (reads_env or reads_own) and isinstance(node.args[0].value, str):
             names.add(node.args[0].value)
     return names
 

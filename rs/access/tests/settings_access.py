@@ -4,7 +4,17 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from rs.settings import *  # noqa: F403
-from rs.settings import CELERY_BEAT_SCHEDULE, CELERY_TASK_ROUTES, INSTALLED_APPS, REST_FRAMEWORK, _env_int, env
+from rs.settings import (
+    CELERY_BEAT_SCHEDULE,
+    CELERY_TASK_ROUTES,
+    INSTALLED_APPS,
+    REST_FRAMEWORK,
+    _env_bool,
+    _env_int,
+    _env_url,
+    _http_schemes,
+    env,
+)
 
 # Idempotent, so the module keeps working once rs.access is in rs/settings.py.
 INSTALLED_APPS = INSTALLED_APPS if "rs.access" in INSTALLED_APPS else [*INSTALLED_APPS, "rs.access"]
@@ -15,7 +25,7 @@ ROOT_URLCONF = "rs.access.tests.urls_access"
 # Realm of the OpenID Connect endpoints: <base>/auth/realms/<realm>/... (CDSE's is "CDSE").
 RS_ACCESS_REALM = env.str("RS_ACCESS_REALM", default="rs")
 # The public issuer URL (https://host/auth/realms/<realm>); empty: derived from the host each request came to.
-RS_ACCESS_ISSUER = env.str("RS_ACCESS_ISSUER", default="")
+RS_ACCESS_ISSUER = _env_url("RS_ACCESS_ISSUER", "", _http_schemes)
 # Audience(s) written into our tokens and required of every token; eodag's cop_dataspace expects CLOUDFERRO_PUBLIC.
 RS_ACCESS_AUDIENCE = env.list("RS_ACCESS_AUDIENCE", default=["CLOUDFERRO_PUBLIC"])
 RS_ACCESS_TOKEN_LIFETIME_S = _env_int("RS_ACCESS_TOKEN_LIFETIME_S", 600, minimum=30)  # CDSE: 10 min
@@ -25,8 +35,8 @@ RS_ACCESS_MAX_SESSIONS_PER_USER = _env_int("RS_ACCESS_MAX_SESSIONS_PER_USER", 10
 # Encrypts the signing keys at rest; defaults to SECRET_KEY (changing it makes the stored keys unreadable: rotate).
 RS_ACCESS_KEY_PASSPHRASE = env.str("RS_ACCESS_KEY_PASSPHRASE", default="")
 RS_ACCESS_KEY_ROTATION_DAYS = _env_int("RS_ACCESS_KEY_ROTATION_DAYS", 30, minimum=1)
-RS_ACCESS_BASIC_AUTH = env.bool("RS_ACCESS_BASIC_AUTH", default=True)  # HTTP Basic for PRIP clients
-RS_PRIP_ANONYMOUS_SEARCH = env.bool("RS_PRIP_ANONYMOUS_SEARCH", default=True)  # downloads always need credentials
+RS_ACCESS_BASIC_AUTH = _env_bool("RS_ACCESS_BASIC_AUTH", default=True)  # HTTP Basic for PRIP clients
+RS_PRIP_ANONYMOUS_SEARCH = _env_bool("RS_PRIP_ANONYMOUS_SEARCH", default=True)  # downloads always need credentials
 RS_ACCESS_DEFAULT_VISIBILITY = env.str("RS_ACCESS_DEFAULT_VISIBILITY", default="all")
 if RS_ACCESS_DEFAULT_VISIBILITY not in {"all", "none"}:
     raise ImproperlyConfigured(f"RS_ACCESS_DEFAULT_VISIBILITY={RS_ACCESS_DEFAULT_VISIBILITY!r}: use all or none")
