@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rs.campaigns import selectors
 
 if TYPE_CHECKING:
-    from rs.catalog.models import Product
+    from rs.catalog.selectors import Product
 
 
 def dataset_products_protected(products: Sequence[Product], now: datetime) -> Mapping[uuid.UUID, str]:

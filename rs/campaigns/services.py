@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,7 +37,6 @@ from rs.campaigns.models import (
     ReferenceDataset,
 )
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.models import Product
 from rs.catalog.query.errors import QueryError
 from rs.catalog.query.selectors import ProductRef, operational_products_matching
 from rs.errors import Conflict, NotFound
@@ -45,6 +44,9 @@ from rs.production import selectors as production_selectors
 from rs.production import services as production_services
 from rs.production.models import Job, ProcessorVersion, ProductionRule
 from rs.production.orders.validation import parameters_check, template_rule_pick
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,10 @@
-"""Every read of the catalog with logic in it. Other apps read products only through these functions."""
+"""Every read of the catalog with logic in it. Other apps read products only through these functions.
+
+The module also names the catalog's model types that other apps may write in annotations (`Product`,
+`ProductAsset`, `CatalogEvent`, re-exported in the explicit `import X as X` form). They import them from here
+under `if TYPE_CHECKING:` only, never from rs.catalog.models: at run time they reach catalog rows through these
+functions and rs.catalog.services (tests/test_app_boundaries.py checks both).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,13 @@ from typing import Any
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from rs.catalog.choices import OPERATIONAL_SCOPE
-from rs.catalog.models import CatalogEvent, DeletedProduct, Hold, Product, ProductAsset, ProductInput
+from rs.catalog.models import CatalogEvent as CatalogEvent
+from rs.catalog.models import DeletedProduct, Hold, ProductInput
+from rs.catalog.models import Product as Product
+from rs.catalog.models import ProductAsset as ProductAsset
 from rs.errors import NotFound
 
 
@@ -87,6 +96,11 @@ def product_with_details(*, product_id: uuid.UUID) -> Product:
 
 def events_of_product(*, product_id: uuid.UUID) -> QuerySet[CatalogEvent]:
     return CatalogEvent.objects.filter(product_id=product_id).order_by("created_at", "id")
+
+
+def event_trace_id(*, event_id: int) -> uuid.UUID | None:
+    """The trace id of one catalog event, None when there is no such event (one read by primary key)."""
+    return CatalogEvent.objects.filter(pk=event_id).values_list("trace_id", flat=True).first()
 
 
 def events_recent(*, product_id: uuid.UUID | str | None = None) -> QuerySet[CatalogEvent]:
@@ -252,6 +266,13 @@ def products_for_selection() -> QuerySet[Product]:
     return Product.objects.filter(scope=OPERATIONAL_SCOPE, online=True)
 
 
+def product_columns_in_model_order(*, names: Iterable[str]) -> tuple[str, ...]:
+    """Used by production: those of these product columns (attribute names) that exist, in the model's field order,
+    which is the order the SQL compiler writes a product's selected columns in."""
+    wanted = set(names)
+    return tuple(f.attname for f in Product._meta.concrete_fields if f.attname in wanted)
+
+
 def products_catalogued_between(
     *, product_types: Iterable[str], since: datetime | None, until: datetime
 ) -> QuerySet[Product]:
@@ -280,6 +301,19 @@ def products_operational() -> QuerySet[Product]:
 
 def products_catalogued_in(*, start: datetime, end: datetime) -> QuerySet[Product]:
     return products_operational().filter(created_at__gte=start, created_at__lt=end)
+
+
+def products_catalogued_in_flagging_duplicates(*, start: datetime, end: datetime) -> QuerySet[Product]:
+    """The operational products catalogued in [start, end), each annotated `duplicate`: True when another
+    operational product of the same platform, product type and sensing window, made by a different job, was
+    catalogued before it (at the same instant, the lower id counts as earlier)."""
+    earlier = products_operational().filter(
+        platform=OuterRef("platform"), product_type=OuterRef("product_type"),
+        content_start=OuterRef("content_start"), content_end=OuterRef("content_end"), job_id__isnull=False,
+    ).exclude(job_id=OuterRef("job_id")).filter(
+        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
+    )
+    return products_catalogued_in(start=start, end=end).annotate(duplicate=Exists(earlier))
 
 
 def products_published_in(*, start: datetime, end: datetime) -> QuerySet[Product]:

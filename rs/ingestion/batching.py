@@ -44,7 +44,7 @@ from rs.ingestion.transfer import (
 )
 
 if TYPE_CHECKING:
-    from rs.catalog.models import Product
+    from rs.catalog.selectors import Product
     from rs.ingestion.errors import BadInput
     from rs.ingestion.models import Inbox, InboxEntry
     from rs.ingestion.names import Identification

@@ -38,7 +38,7 @@ from rs.ingestion.sources.layout import safe_file_name
 from rs.ingestion.staging import archive_suffix_of
 
 if TYPE_CHECKING:
-    from rs.catalog.models import Product
+    from rs.catalog.selectors import Product
     from rs.ingestion.models import Inbox
     from rs.ingestion.names import Identification
     from rs.ingestion.sources import LocalItem, Source

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rs.catalog import selectors as catalog_selectors
 
 if TYPE_CHECKING:
-    from rs.catalog.models import Product
+    from rs.catalog.selectors import Product
 
 # A guard receives candidate products and returns the protected ones with the reason, in one query or a few.
 EvictionGuard = Callable[[Sequence["Product"], datetime], Mapping[uuid.UUID, str]]

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from rs.catalog.models import Product
+    from rs.catalog.selectors import Product
 
 VERSION_KEY = "lifecycle-retention-version"
 

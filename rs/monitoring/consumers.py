@@ -8,15 +8,18 @@ monitoring, the catalog rows stay the truth (the KPIs are computed from them).
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.choices import OPERATIONAL_SCOPE
 from rs.catalog.events import event_consumer
-from rs.catalog.models import CatalogEvent
 from rs.errors import NotFound
 from rs.monitoring.metrics import PRODUCTS_EVICTED, PRODUCTS_INGESTED, PRODUCTS_INGESTED_BYTES
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import CatalogEvent
 
 METRICS_CONSUMER = "monitoring-metrics"
 

@@ -21,11 +21,10 @@ import operator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.families import classification_of
-from rs.catalog.models import Product
 from rs.monitoring import jobs_source
 from rs.monitoring.pi_types import EXCLUDED, THRESHOLDS_S, ProductClass, pi_type_of
 
@@ -61,24 +60,17 @@ class PiTypeKpis:
         return self.complete_within[days] / expected if expected else None
 
 
-def _period(*, start: datetime, end: datetime) -> QuerySet[Product]:
-    return catalog_selectors.products_catalogued_in(start=start, end=end)
-
-
-def _duplicate_of_earlier() -> Exists:
-    earlier = catalog_selectors.products_operational().filter(
-        platform=OuterRef("platform"), product_type=OuterRef("product_type"),
-        content_start=OuterRef("content_start"), content_end=OuterRef("content_end"), job_id__isnull=False,
-    ).exclude(job_id=OuterRef("job_id")).filter(
-        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id"))
-    )
-    return Exists(earlier)
+# The period of pi_type_filters' `on`: the products catalogued, or published, in [start, end).
+_PERIOD_SELECTORS = {
+    "created_at": catalog_selectors.products_catalogued_in,
+    "publication_date": catalog_selectors.products_published_in,
+}
 
 
 def pi_type_filters(*, start: datetime, end: datetime, on: str = "created_at") -> dict[str, Q]:
     """For each PI type present in the period (of `on`), the filter selecting its products: one GROUP BY over the
     (mission, family, type, mode, timeliness) combinations, each classified once."""
-    period = catalog_selectors.products_operational().filter(**{f"{on}__gte": start, f"{on}__lt": end})
+    period = _PERIOD_SELECTORS[on](start=start, end=end)
     combos = (
         period.order_by()
         .values_list("mission", "family", "product_type", "mode", "timeliness").distinct()
@@ -127,9 +119,8 @@ def pi_type_kpis(*, start: datetime, end: datetime, pi_type: str, products: Q, e
         for days in COMPLETENESS_DAYS
     }
     row = (
-        _period(start=start, end=end).filter(products)
-        .annotate(duplicate=_duplicate_of_earlier(),
-                  latency=ExpressionWrapper(F("publication_date") - F("origin_date"), output_field=DurationField()))
+        catalog_selectors.products_catalogued_in_flagging_duplicates(start=start, end=end).filter(products)
+        .annotate(latency=ExpressionWrapper(F("publication_date") - F("origin_date"), output_field=DurationField()))
         .aggregate(
             generated=Count("id", filter=Q(duplicate=False)),
             duplicates=Count("id", filter=Q(duplicate=True)),

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.models import Product
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 
 @dataclass(frozen=True)

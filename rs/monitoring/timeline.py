@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.models import Product
 from rs.errors import NotFound
 from rs.production import selectors as production_selectors
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,9 @@ def task_trace_start(*, task_id: str, task: Any, args: Any = (), **_: Any) -> No
     """celery task_prerun: a single-event delivery logs under the event's trace id (one indexed read)."""
     if getattr(task, "name", "") != EVENT_DELIVER_TASK or not args:
         return
-    from rs.catalog.models import CatalogEvent  # imported late: logging is configured before the apps load
+    from rs.catalog import selectors as catalog_selectors  # imported late: logging is configured before the apps load
 
-    trace_id = CatalogEvent.objects.filter(pk=args[0]).values_list("trace_id", flat=True).first()
+    trace_id = catalog_selectors.event_trace_id(event_id=args[0])
     if trace_id is not None:
         _task_tokens[task_id] = _trace_id.set(str(trace_id))
 

@@ -11,7 +11,7 @@ from rs.production.choices import TERMINAL_STATES
 from rs.production.models import JobInputFile, JobMember
 
 if TYPE_CHECKING:
-    from rs.catalog.models import Product
+    from rs.catalog.selectors import Product
 
 
 def inputs_of_unfinished_jobs(products: Sequence[Product], now: datetime) -> Mapping[uuid.UUID, str]:

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.models import Product
 from rs.errors import DomainError
 from rs.production.choices import PREPARING_STATES, JobState
 from rs.production.models import Job, JobMember, ProductionRule
@@ -52,6 +51,9 @@ from rs.production.routing import (
     sampling_refusal,
     scope_refusal,
 )
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 MAX_PLANNED_PRODUCTS = 500  # a dry run answers within a request; a wider window must be split by the caller
 

@@ -14,13 +14,13 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.models import Product
 from rs.production.choices import (
     PREPARING_STATES,
     QUEUE_OF_PRIORITY,
@@ -62,6 +62,9 @@ from rs.production.sessions import (
 )
 from rs.production.tasktables.definition import TaskTable
 from rs.production.transitions import job_transition
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 logger = logging.getLogger(__name__)
 

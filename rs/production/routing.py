@@ -8,15 +8,18 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from rs.catalog.choices import OPERATIONAL_SCOPE
-from rs.catalog.models import Product
 from rs.cron import InvalidCron, cron_parse
 from rs.production.choices import Grouping, TriggerKind
 from rs.production.models import ProductionRule, RuleRecurringWindow, RuleTimeWindow
 from rs.production.selection import uses_validity
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 logger = logging.getLogger(__name__)
 

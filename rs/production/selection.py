@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Value, Window
@@ -26,7 +26,9 @@ from django.db.models.functions import Coalesce, Greatest, Least, RowNumber
 from django.utils.dateparse import parse_datetime
 
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.models import Product
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 # Open validity stop (S1 SAFE aux without stop, S3 "9999" stops): valid until further notice.
 FAR_FUTURE = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
@@ -129,8 +131,8 @@ UNBOUNDED_POLICIES = frozenset({
 @lru_cache(maxsize=4)
 def _columns(start: str, stop: str) -> tuple[str, ...]:
     """The selected columns in the order the compiler writes them (model field order)."""
-    wanted = {"id", "name", "generation_date", "created_at", start, stop}
-    return tuple(f.attname for f in Product._meta.concrete_fields if f.attname in wanted)
+    return catalog_selectors.product_columns_in_model_order(
+        names=("id", "name", "generation_date", "created_at", start, stop))
 
 
 class _Query:

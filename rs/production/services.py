@@ -12,14 +12,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.choices import OPERATIONAL_SCOPE, EventKind
-from rs.catalog.models import CatalogEvent, Product
 from rs.errors import Conflict, DomainError, NotFound
 from rs.production.choices import (
     PREPARING_STATES,
@@ -64,6 +63,9 @@ from rs.production.routing import (
 from rs.production.tasktables.definition import TaskTable
 from rs.production.tasktables.parser import tasktable_parse
 from rs.production.transitions import IllegalTransition, job_transition
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import CatalogEvent, Product
 
 __all__ = ["IllegalTransition", "job_transition"]
 

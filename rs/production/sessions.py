@@ -14,11 +14,11 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.models import Product
 from rs.ingestion import selectors as ingestion_selectors
 from rs.production.choices import Grouping, Origin
 from rs.production.execution.workdir import session_folder
@@ -26,6 +26,9 @@ from rs.production.joborder import JobOrderFile, JobOrderInput
 from rs.production.models import Job, JobMember, ProductionRule
 from rs.production.resolution import Awaited
 from rs.production.routing import product_interval
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 SESSION_MARKER_TYPE = "SESSION_COMPLETE"  # the product type ingestion gives the completion marker
 _CHUNK = re.compile(r"_DSDB_(?P<chunk>\d+)", re.IGNORECASE)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rs.catalog.choices import EventKind
 from rs.catalog.events import event_consumer
-from rs.catalog.models import CatalogEvent
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import CatalogEvent
 
 NOTIFY_CONSUMER = "subscriptions-notify"
 

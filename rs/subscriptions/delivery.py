@@ -18,13 +18,13 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from rs.catalog.choices import EventKind
-from rs.catalog.models import CatalogEvent
 from rs.catalog.query.entries import CatalogEntry
 from rs.catalog.query.names import name_convention
 from rs.catalog.query.properties import Entity
@@ -41,6 +41,9 @@ from rs.subscriptions.models import Notification, NotificationPayload, Subscript
 from rs.subscriptions.payloads import entry_value, notification_json
 from rs.subscriptions.push import PushFailed, push_send
 from rs.subscriptions.sealing import unseal
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import CatalogEvent
 
 logger = logging.getLogger(__name__)
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rs.catalog.models import Product
 from rs.monitoring.constants import LINEAGE_DEFAULT_DEPTH, LINEAGE_MAX_DEPTH
 from rs.monitoring.lineage import product_lineage, products_made_with
 from rs.monitoring.permissions import IsOperator
 from rs.monitoring.timeline import product_timeline
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 
 def _iso(moment: Any) -> str | None:

@@ -15,7 +15,7 @@ from rs.errors import DomainError, NotFound
 from rs.prip.odata.serializers import timestamp
 
 if TYPE_CHECKING:
-    from rs.catalog.models import ProductAsset
+    from rs.catalog.selectors import ProductAsset
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -22,10 +23,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rs.catalog import selectors as catalog_selectors
-from rs.catalog.models import Product
 from rs.production.models import Job, OrderState, ProductionOrder
 from rs.production.orders.progress import order_finish_if_done
 from rs.production.orders.validation import window_products
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 logger = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rs.catalog.models import Product
 from rs.errors import Conflict, NotFound
 from rs.production import services as production_services
 from rs.production.choices import TERMINAL_STATES, JobState
@@ -25,6 +25,9 @@ from rs.production.orders.progress import order_finish_if_done
 from rs.production.orders.validation import CheckedOrder, OrderInvalid, OrderRequest, order_check
 from rs.production.transitions import job_transition
 from rs.webhooks import seal
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 
 def order_create(*, request: OrderRequest) -> tuple[ProductionOrder, str]:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.gis.gdal import GDALException
@@ -19,7 +19,6 @@ from django.db.models import QuerySet
 
 from rs.catalog import selectors as catalog_selectors
 from rs.catalog.choices import OPERATIONAL_SCOPE
-from rs.catalog.models import Product
 from rs.errors import DomainError
 from rs.production.choices import Priority
 from rs.production.models import ProcessorVersion, ProductionRule
@@ -27,6 +26,9 @@ from rs.production.parameters import ParameterError, template_check
 from rs.production.registry import tasktable_of
 from rs.production.routing import rule_matches
 from rs.webhooks import url_problem
+
+if TYPE_CHECKING:
+    from rs.catalog.selectors import Product
 
 MAX_NAME_CHARS = 200
 
