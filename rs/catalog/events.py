@@ -56,6 +56,10 @@ def consumer_get(name: str) -> EventConsumer | None:
     return _consumers.get(name)
 
 
+def consumer_names() -> list[str]:
+    return list(_consumers)
+
+
 def consumer_modules_load() -> None:
     """Import the extra consumer modules named in settings (deployment plug-ins, test consumers)."""
     for module in settings.RS_EVENT_CONSUMER_MODULES:

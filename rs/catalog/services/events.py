@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from rs.catalog.events import EventConsumer, consumer_get, consumers_for
+from rs.catalog.events import EventConsumer, consumer_get, consumer_names, consumers_for
 from rs.catalog.models import (
     CatalogEvent,
     EventDelivery,
@@ -44,10 +44,12 @@ def event_emit(
     return event
 
 
-def _deliveries_enqueue(event_id: int, consumer_names: Iterable[str]) -> None:
+def _deliveries_enqueue(event_id: int, names: Iterable[str]) -> int:
+    """Send one delivery message per consumer; returns how many the broker took."""
     from rs.catalog.tasks import event_deliver_task
 
-    for name in consumer_names:
+    sent = 0
+    for name in names:
         consumer = consumer_get(name)
         if consumer is None:
             continue
@@ -55,6 +57,9 @@ def _deliveries_enqueue(event_id: int, consumer_names: Iterable[str]) -> None:
             event_deliver_task.apply_async(args=(event_id, name), queue=consumer.queue)
         except Exception:  # broker down: the periodic re-dispatch sends it later; the row is the truth
             logger.warning("could not enqueue event %s for %s; it will be re-dispatched", event_id, name, exc_info=True)
+        else:
+            sent += 1
+    return sent
 
 
 def _deliveries_enqueue_many(event_ids: Sequence[int], consumers: Iterable[EventConsumer]) -> None:
@@ -116,21 +121,31 @@ def event_deliver(*, event_id: int, consumer_name: str) -> bool:
 
 
 def events_redispatch(*, older_than_s: int | None = None, limit: int = 500) -> int:
-    """Re-enqueue deliveries whose on-commit send was lost (broker down, process killed). Returns how many."""
+    """Re-enqueue deliveries whose on-commit send was lost (broker down, process killed). Returns how many were sent."""
     cutoff = timezone.now() - timedelta(seconds=older_than_s if older_than_s is not None
                                                  else settings.RS_EVENT_REDISPATCH_AFTER_S)
+    known = consumer_names()
+    # Only events with a delivery to send (attempts left, a consumer this process knows) or none left (to close).
+    # Events held only by exhausted or unknown deliveries stay pending for an operator; being the oldest, they would
+    # otherwise fill every batch once `limit` of them exist, and no lost send behind them would ever go out again.
+    pending = EventDelivery.objects.filter(event=OuterRef("pk"), delivered_at__isnull=True)
+    retryable = pending.filter(attempts__lt=settings.RS_EVENT_MAX_ATTEMPTS, consumer__in=known)
+    events = (
+        CatalogEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)
+        .filter(Exists(retryable) | ~Exists(pending))
+        .order_by("created_at")
+    )
     sent = 0
-    events = CatalogEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff).order_by("created_at")
     for event in events[:limit]:
-        pending = list(
+        left = list(
             EventDelivery.objects.filter(event=event, delivered_at__isnull=True).values_list("consumer", "attempts")
         )
-        if not pending:
+        if not left:
             CatalogEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
             continue
-        retryable = [name for name, attempts in pending if attempts < settings.RS_EVENT_MAX_ATTEMPTS]
-        _deliveries_enqueue(event.pk, retryable)
-        sent += len(retryable)
+        sent += _deliveries_enqueue(
+            event.pk, [name for name, attempts in left if attempts < settings.RS_EVENT_MAX_ATTEMPTS]
+        )
     return sent
 
 
