@@ -95,13 +95,14 @@ def forbid(request):
     raise PermissionDenied
 
 
+# this module as the root URLconf: its error handlers are rs.urls's own
 urlpatterns = [path("api/v1/refused", refuse), path("api/v1/forbidden", forbid),
                path("odata/v1/refused", refuse), *project.urlpatterns]
+handler400, handler403 = project.handler400, project.handler403
 
 
 @pytest.mark.urls(__name__)
 def test_refusals_outside_a_drf_view_are_400_and_403_in_the_api_format(client):
-    # handler400/403 come from the root URLconf: this module names rs.urls's own
     refused, forbidden = client.get("/api/v1/refused"), client.get("/api/v1/forbidden")
     assert (refused.status_code, refused.json()) == (400, {"error": {
         "status": 400, "code": "bad_request", "message": "The request could not be read."}})
@@ -111,5 +112,3 @@ def test_refusals_outside_a_drf_view_are_400_and_403_in_the_api_format(client):
     assert (odata.status_code, odata.json()) == (400, {"error": {"code": "BadRequest",
                                                                  "message": "The request could not be read"}})
 
-
-handler400, handler403 = project.handler400, project.handler403
