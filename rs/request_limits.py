@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
+
+from rs.error_pages import uri_too_long
 
 
 class UrlLengthLimitMiddleware:
@@ -15,12 +17,6 @@ class UrlLengthLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = len(request.path.encode()) + len(request.META.get("QUERY_STRING", "").encode())
         if length > settings.RS_MAX_URL_BYTES:
-            # The OData error shape: PRIP clients are the ones sending long URLs (detailed areas of interest).
-            return JsonResponse(
-                {"error": {"code": "UriTooLong",
-                           "message": f"The URL has {length} bytes; the limit is {settings.RS_MAX_URL_BYTES}. "
-                                      "Simplify the area of interest or split the query.",
-                           "target": "$filter"}},
-                status=414,
-            )
+            # in the format of the API addressed (OData, STAC, the operator API), plain text elsewhere
+            return uri_too_long(request, length=length, limit=settings.RS_MAX_URL_BYTES)
         return self.get_response(request)

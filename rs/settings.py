@@ -189,8 +189,8 @@ if IS_POSTGIS:
 else:
     # Web, worker and beat write to one SQLite file: WAL lets readers run beside a writer, IMMEDIATE takes the write
     # lock at BEGIN (no deadlock on lock upgrade) and the timeout makes writers queue instead of failing.
-    # case_sensitive_like keeps startswith/contains/endswith case-sensitive as on PostgreSQL (PRIP semantics); the
-    # price is that Django's i-lookups are case-sensitive here too, so the code never relies on them.
+    # case_sensitive_like keeps startswith/contains/endswith case-sensitive as on PostgreSQL (PRIP semantics); Django's
+    # i-lookups, which count on LIKE ignoring case, upper-case both sides instead (rs.sqlite_lookups).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA case_sensitive_like=ON;",
         "transaction_mode": "IMMEDIATE",

@@ -16,3 +16,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("rs.monitoring.urls")),
 ]
+
+# Errors no view answered: in the format of the API the path belongs to, Django's pages elsewhere.
+handler400 = "rs.error_pages.bad_request"
+handler403 = "rs.error_pages.permission_denied"
+handler404 = "rs.error_pages.page_not_found"
+handler500 = "rs.error_pages.server_error"

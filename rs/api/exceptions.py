@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -58,3 +58,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     code = codes if isinstance(codes, str) else str(exc.default_code)
     response.data = error_body(status_code=response.status_code, code=code, message=message, details=details)
     return response
+
+
+def error_response(*, status_code: int, code: str, message: str) -> JsonResponse:
+    """The one format outside a DRF view (Django's error handlers, middleware refusals)."""
+    return JsonResponse(error_body(status_code=status_code, code=code, message=message), status=status_code)

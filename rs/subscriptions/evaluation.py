@@ -2,8 +2,8 @@
 (rs/catalog/query/compiler.py): Django's negation of a nullable column, EvictionDate null as the largest instant,
 Collection/Name through the mission, the prip Name convention with its catalog-name candidates, S1 type aliases.
 
-Where SQL's answer could differ from Python's (ordering of strings depends on the database collation; UUIDs as
-text differ on SpatiaLite) the evaluator raises NotEvaluable and the caller asks the database instead.
+Where SQL's answer could differ from Python's (ordering of strings depends on the database collation) the evaluator
+raises NotEvaluable and the caller asks the database instead.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.contrib.gis.geos.prepared import PreparedGeometry
-from django.db import connection
 
 from rs.catalog.choices import COLLECTION_OF_MISSION
 from rs.catalog.query.compiler import S1_PRODUCT_TYPE_ALIASES
@@ -169,9 +168,7 @@ class Evaluator:
         actual = facts.values.get(node.property)
         if spec.kind is Kind.COLLECTION:
             return actual is not None and TEXT_TESTS[node.function](str(actual).upper(), node.value.upper())
-        if spec.kind is Kind.GUID:
-            if connection.vendor != "postgresql":
-                raise NotEvaluable("UUIDs as text have no hyphens on SQLite")
+        if spec.kind is Kind.GUID:  # the canonical text, as the SQL gives it on both databases (UuidText)
             actual = str(actual)
         return isinstance(actual, str) and TEXT_TESTS[node.function](actual, node.value)
 

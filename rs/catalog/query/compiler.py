@@ -4,7 +4,8 @@ Products: every property is a column of catalog_product (btree indexes), attribu
 catalog_productattribute using its (name, value_*) partial indexes (except eq/in on productType and every condition
 on cloudCover, also product columns, which compile onto those columns), Intersects is footprint__intersects on the
 GiST index, one per part of a multi-part area. DeletedProducts: the same columns on catalog_deletedproduct; their
-attributes are a JSON list, matched by containment (eq/in only). Nothing is ever filtered in Python.
+attributes are a JSON list, matched by containment (eq/in only; rs.catalog.query.portable_sql says it on SQLite too).
+Nothing is ever filtered in Python.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.gis.geos import GeometryCollection, GEOSGeometry
-from django.db import connection
-from django.db.models import CharField, Exists, F, Model, OuterRef, Q
+from django.db.models import Exists, F, Model, OuterRef, Q
 from django.db.models.expressions import Expression, OrderBy
-from django.db.models.functions import Cast
 from django.db.models.lookups import (
     Contains,
     EndsWith,
@@ -36,6 +35,7 @@ from rs.catalog.models import DeletedProduct, Product, ProductAttribute
 from rs.catalog.query.entries import CatalogEntry
 from rs.catalog.query.errors import QueryError
 from rs.catalog.query.names import catalog_name_candidates, delivered_file_name_expression
+from rs.catalog.query.portable_sql import JsonListHasEntry, UuidText
 from rs.catalog.query.properties import Entity, Kind, PropertySpec, entity_properties
 from rs.catalog.query.tree import (
     And,
@@ -118,7 +118,7 @@ class _Compiler:
         if spec.name == "Name" and self.prip_names:
             return delivered_file_name_expression()
         if spec.kind is Kind.GUID and as_text:
-            return Cast(spec.column, output_field=CharField())
+            return UuidText(spec.column)
         return spec.column
 
     def lookup(self, lhs: str | Expression, lookup: str, value: object) -> Q:
@@ -283,23 +283,22 @@ class _Compiler:
 
     def deleted_attribute(self, node: AttributeFilter) -> Q:
         """DeletedProducts keep their attributes as a JSON list [{name, type, value}]: matched by containment."""
-        if connection.vendor != "postgresql":
-            raise QueryError("Attribute filters on DeletedProducts need PostgreSQL", code="Unsupported",
-                             position=node.position)
         condition = node.condition
         if condition is None:
-            return Q(attributes__contains=[{"name": node.name}])
+            return Q(JsonListHasEntry("attributes", {"name": node.name}))
         values: Sequence[Value] = ()
         if isinstance(condition, ValueComparison) and condition.op is Op.EQ:
             values = [condition.value]
         elif isinstance(condition, ValueMembership):
             values = condition.values
-        if not values or node.value_type == AttributeType.DATETIME:
+        scalars = [v for v in values if isinstance(v, str | int | float | bool)]  # attribute values are never null
+        if not scalars or len(scalars) != len(values) or node.value_type == AttributeType.DATETIME:
             raise QueryError("On DeletedProducts, attribute filters support eq and in on String, Integer, Double and "
                              "Boolean attributes", code="Unsupported", position=node.position)
-        result = Q(attributes__contains=[{"name": node.name, "value": values[0]}])
-        for value in values[1:]:
-            result |= Q(attributes__contains=[{"name": node.name, "value": value}])
+        entries = [Q(JsonListHasEntry("attributes", {"name": node.name, "value": value})) for value in scalars]
+        result = entries[0]
+        for entry in entries[1:]:
+            result |= entry
         return result
 
 

@@ -3,6 +3,7 @@ dates, attributes and footprints so that tests can assert exact result sets."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -92,7 +93,8 @@ SPECS = (
 VISIBLE = tuple(s.label for s in SPECS)
 
 
-def register(spec: Spec, *, index: int, publish: bool = True, scope: str = "operational") -> Product:
+def register(spec: Spec, *, index: int, publish: bool = True, scope: str = "operational",
+             product_id: uuid.UUID | None = None) -> Product:
     end = spec.start + timedelta(seconds=31) if spec.start else None
     metadata = services.ProductMetadata(
         mission=spec.mission, platform=spec.platform, family=spec.family, product_type=spec.product_type,
@@ -103,7 +105,7 @@ def register(spec: Spec, *, index: int, publish: bool = True, scope: str = "oper
     key = product_key(mission=spec.mission, family=spec.family, name=spec.name, suffix=".zip")
     product = services.product_register(
         name=spec.name, metadata=metadata, content_length=1000 * index, storage_key=key, checksums=checksums,
-        origin_date=spec.origin, production_type=spec.production_type, scope=scope,
+        origin_date=spec.origin, production_type=spec.production_type, scope=scope, product_id=product_id,
     )
     if publish:
         services.product_publish(product_id=product.id, at=PUBLISHED + timedelta(hours=index))
