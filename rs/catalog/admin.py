@@ -4,11 +4,14 @@ acts on them only through the catalog services (publish, evict, delete); it neve
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from rs.catalog import selectors, services
 from rs.catalog.choices import OPERATIONAL_SCOPE
@@ -24,6 +27,10 @@ from rs.catalog.models import (
 )
 from rs.errors import DomainError
 from rs.map_widgets import OfflineGISModelAdmin
+
+# Events shown on a product's page: its newest ones (a product has a handful; the link under them opens the event
+# list filtered to the product, which pages through any number).
+EVENTS_SHOWN = 20
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -107,7 +114,8 @@ class ScopeFilter(admin.SimpleListFilter):
 @admin.register(Product)
 class ProductAdmin(OfflineGISModelAdmin):
     list_display = ("name", "mission", "product_type", "content_start", "publication_date", "online", "scope")
-    list_filter = ("mission", ProductTypeFilter, "family", "level", "online", PublishedFilter, ScopeFilter)
+    list_filter = ("mission", ProductTypeFilter, "family", "level", "online", PublishedFilter, ScopeFilter,
+                   ("publication_date", admin.DateFieldListFilter), ("eviction_date", admin.DateFieldListFilter))
     search_fields = ("=id", "name__startswith", "=product_type")
     search_help_text = "Product id, the start of a name, or an exact product type."
     date_hierarchy = "content_start"
@@ -121,8 +129,8 @@ class ProductAdmin(OfflineGISModelAdmin):
         ("Dates", {"fields": ("content_start", "content_end", "validity_start", "validity_stop", "origin_date",
                               "generation_date", "created_at", "publication_date", "modification_date",
                               "eviction_date")}),
-        ("Storage", {"fields": ("online", "storage_key", "content_type", "content_length", "md5", "blake3",
-                                "job_id")}),
+        ("Storage", {"fields": ("online", "storage_key", "content_type", "content_length", "md5", "md5_date",
+                                "blake3", "blake3_date", "job_id")}),
         ("Footprint", {"fields": ("footprint",)}),
         ("Events", {"fields": ("event_list",)}),
     )
@@ -147,14 +155,19 @@ class ProductAdmin(OfflineGISModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass
 
-    @admin.display(description="catalog events")
-    def event_list(self, obj: Product) -> str:
-        events = selectors.events_of_product(product_id=obj.id)[:50]
-        return format_html_join(
+    @admin.display(description=f"catalog events (newest {EVENTS_SHOWN})")
+    def event_list(self, obj: Product) -> SafeString | str:
+        # CatalogEvent has no foreign key to Product (events outlive their product), hence a read-only list here
+        events = list(selectors.events_of_product(product_id=obj.id).reverse()[:EVENTS_SHOWN])
+        if not events:
+            return "-"
+        rows = format_html_join(
             "", "<div>{} · {} · trace {} · {}</div>",
             ((e.created_at.isoformat(), e.kind, e.trace_id, "dispatched" if e.dispatched_at else "pending")
              for e in events),
-        ) or "-"
+        )
+        url = f"{reverse('admin:catalog_catalogevent_changelist')}?{urlencode({'product_id': str(obj.id)})}"
+        return format_html('{}<div><a href="{}">All events of this product</a></div>', rows, url)
 
     def _run(self, request: HttpRequest, queryset: QuerySet[Product], verb: str, action: Any) -> None:
         done, failed = 0, []
@@ -215,8 +228,8 @@ class CatalogEventAdmin(admin.ModelAdmin):
 
 @admin.register(DeletedProduct)
 class DeletedProductAdmin(OfflineGISModelAdmin):
-    list_display = ("name", "product_type", "deletion_date", "deletion_cause")
-    list_filter = ("mission", "deletion_cause")
+    list_display = ("name", "product_type", "deletion_date", "deletion_cause", "scope")
+    list_filter = ("mission", "deletion_cause", ScopeFilter)
     search_fields = ("=id", "name__startswith")
     date_hierarchy = "deletion_date"
     show_full_result_count = False

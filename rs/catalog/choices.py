@@ -59,6 +59,11 @@ class ProductFamily(models.TextChoices):
     S3_L2_NTC = "S3_L2_NTC", "S3 L2 non time critical"
 
 
+# The families of auxiliary files (their level is AUX): no footprint (naming-and-metadata.md §9.1).
+AUXILIARY_FAMILIES = frozenset({ProductFamily.AUXILIARY_FILE, ProductFamily.S2_AUX, ProductFamily.S2_SAD,
+                                ProductFamily.S3_AUX})
+
+
 class ProcessingLevel(models.TextChoices):
     L0 = "L0", "Level 0"
     L1 = "L1", "Level 1"
@@ -92,12 +97,20 @@ class AssetType(models.TextChoices):
 
 
 class DeletionCause(models.TextChoices):
-    """The four causes the PRIP ICD allows for a DeletedProduct (prip-odata.md §2.6)."""
+    """Why a product went: the four causes the PRIP ICD allows for a DeletedProduct (prip-odata.md §2.6), and the
+    removal of a validation campaign's scope, which only ever concerns products the PRIP does not list."""
 
     DUPLICATED = "Duplicated product"
     MISSING_CHECKSUM = "Missing checksum"
     CORRUPTED = "Corrupted product"
     OBSOLETE = "Obsolete product or Other"
+    SCOPE_REMOVED = "Campaign scope removed"
+
+
+# The causes a product is evicted or deleted for (those of the ICD); SCOPE_REMOVED is written by the removal of a
+# scope alone, so no DeletedProduct the PRIP lists ever carries it.
+PRIP_DELETION_CAUSES = frozenset({DeletionCause.DUPLICATED, DeletionCause.MISSING_CHECKSUM, DeletionCause.CORRUPTED,
+                                  DeletionCause.OBSOLETE})
 
 
 class EventKind(models.TextChoices):

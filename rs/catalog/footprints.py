@@ -1,19 +1,24 @@
 """Footprint normalisation (naming-and-metadata.md §9.2) with GEOS, identical on PostGIS and SpatiaLite.
 
-Input: rings of (lon, lat) points in any orientation, possibly crossing the antimeridian, or a two-point nadir line.
-Output: a valid counter-clockwise MultiPolygon split at ±180°, or a LineString; anything else is refused.
+Input: rings of (lon, lat) points in any orientation, possibly crossing the antimeridian, or a nadir line.
+Output: a valid counter-clockwise MultiPolygon split at ±180°, or a LineString (a MultiLineString when it crosses
+±180°, split there like a polygon); anything else is refused. Which products may carry which shape is decided here
+too (`footprint_shape_check`), for every path into the catalogue.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import weakref
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import TypeVar, cast
 
-from django.contrib.gis.geos import GEOSGeometry, LinearRing, LineString, MultiPolygon, Polygon
+from django.contrib.gis.geos import GEOSGeometry, LinearRing, LineString, MultiLineString, MultiPolygon, Polygon
 from django.contrib.gis.geos.error import GEOSException
 
+from rs.catalog.choices import AUXILIARY_FAMILIES, Mission, ProcessingLevel
 from rs.errors import DomainError
 
 Point = Sequence[float]  # (lon, lat)
@@ -129,15 +134,49 @@ def footprint_from_ring(points: Sequence[Point]) -> MultiPolygon:
     return _normalised(result)
 
 
-def footprint_from_nadir_line(points: Sequence[Point]) -> LineString:
-    """WV/RF L0 products carry a nadir line (start, stop): kept as a line, never buffered into a polygon."""
+def footprint_from_nadir_line(points: Sequence[Point]) -> LineString | MultiLineString:
+    """WV/RF L0 products carry a nadir line (start, stop): kept as a line, never buffered into a polygon. A line
+    crossing ±180° is split there into a MultiLineString within [-180°, 180°], in the line's direction, each part
+    ending (or starting) on the meridian at the latitude interpolated along the crossing segment."""
     line = _check_points(points)
     if len(line) < 2:
         raise InvalidFootprint("a nadir line needs two distinct points")
-    if _crosses_antimeridian(line):
-        # keep the line continuous by unwrapping; a two-point line across ±180° is rare enough not to split
-        line = [(lon + 360 if lon < 0 else lon, lat) for lon, lat in line]
-    return _normalised(LineString(line, srid=4326))
+    parts = _line_parts(line)
+    if len(parts) == 1:
+        return _normalised(LineString(parts[0], srid=4326))
+    return _normalised(MultiLineString(*[LineString(part, srid=4326) for part in parts], srid=4326))
+
+
+def _line_parts(line: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """The line cut where it crosses ±180°, each part moved into [-180°, 180°]."""
+    # Unwrap: each point within 180° of longitude of the one before, so a crossing is a segment over ±180° + k·360°.
+    unwrapped = [line[0]]
+    for lon, lat in line[1:]:
+        previous = unwrapped[-1][0]
+        lon += 360 * round((previous - lon) / 360)
+        unwrapped.append((lon, lat))
+    # Segments cut at the meridians they cross; each piece then lies within one 360° band.
+    pieces: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    for (x0, y0), (x1, y1) in pairwise(unwrapped):
+        low, high = min(x0, x1), max(x0, x1)
+        meridian = 180 + 360 * math.ceil((low - 180) / 360)
+        if low < meridian < high:
+            crossing = (float(meridian), y0 + (y1 - y0) * (meridian - x0) / (x1 - x0))
+            pieces += [((x0, y0), crossing), (crossing, (x1, y1))]
+        else:
+            pieces.append(((x0, y0), (x1, y1)))
+    parts: list[list[tuple[float, float]]] = []
+    band = None
+    for start, end in pieces:
+        middle = (start[0] + end[0]) / 2
+        # kept where it is when within ±180° (a piece along the 180° meridian stays at 180°, not -180°)
+        piece_band = 0 if -180 <= middle <= 180 else math.floor((middle + 180) / 360)
+        shift = -360.0 * piece_band
+        if piece_band != band:
+            parts.append([(start[0] + shift, start[1])])
+            band = piece_band
+        parts[-1].append((end[0] + shift, end[1]))
+    return parts
 
 
 def footprint_normalise(geometry: GEOSGeometry) -> GEOSGeometry:
@@ -148,6 +187,13 @@ def footprint_normalise(geometry: GEOSGeometry) -> GEOSGeometry:
         geometry = geometry.transform(4326, clone=True)
     if isinstance(geometry, LineString):
         return footprint_from_nadir_line(list(geometry.coords))
+    if isinstance(geometry, MultiLineString):  # the stored form of a line across ±180° (or lines given as parts)
+        lines: list[LineString] = []
+        for part in cast(Iterable[LineString], geometry):
+            normalised = footprint_from_nadir_line(list(part.coords))
+            lines.extend(cast(Iterable[LineString], normalised) if isinstance(normalised, MultiLineString)
+                         else [normalised])
+        return _normalised(MultiLineString(*lines, srid=4326))
     if isinstance(geometry, Polygon):
         if len(geometry) > 1:
             raise InvalidFootprint("footprints with holes are not supported")
@@ -158,7 +204,8 @@ def footprint_normalise(geometry: GEOSGeometry) -> GEOSGeometry:
             parts.extend(cast(Iterable[Polygon], footprint_from_ring(list(polygon[0].coords))))
         merged = MultiPolygon(*parts, srid=4326)
         return _normalised(merged) if merged.valid else footprint_from_union(merged)
-    raise InvalidFootprint(f"a footprint is a Polygon, MultiPolygon or LineString, not {geometry.geom_type}")
+    raise InvalidFootprint(
+        f"a footprint is a Polygon, MultiPolygon, LineString or MultiLineString, not {geometry.geom_type}")
 
 
 def footprint_from_union(geometry: MultiPolygon) -> MultiPolygon:
@@ -173,3 +220,36 @@ def footprint_from_geojson(data: str) -> GEOSGeometry:
     except (ValueError, GEOSException) as exc:
         raise InvalidFootprint(f"footprint is not valid GeoJSON/WKT: {exc}") from None
     return footprint_normalise(geometry)
+
+
+# naming-and-metadata.md §9.1: S1.*(RF|WV)_RAW__0(A|C|N|S), the level-0 products whose footprint is 2 nadir points
+_NADIR_LINE_PRODUCT_TYPE = re.compile(r"^(RF|WV)_RAW__0[ACNS]$")
+
+
+def footprint_is_nadir_line(*, mission: str, product_type: str) -> bool:
+    """True for the products whose footprint is a nadir line: Sentinel-1 wave-mode and RF-characterisation L0."""
+    return mission == Mission.S1 and _NADIR_LINE_PRODUCT_TYPE.match(product_type) is not None
+
+
+def footprint_shape_refusal(geom_type: str, *, mission: str, family: str, product_type: str, level: str) -> str:
+    """Why this product may not carry a footprint of this geometry type ('' when it may): an auxiliary file has
+    none, and a line is only the nadir track of an S1 WV/RF level-0 product (every other footprint is an area)."""
+    if level == ProcessingLevel.AUX or family in AUXILIARY_FAMILIES:
+        return f"{product_type} is an auxiliary file, which has no footprint (null), not a {geom_type}"
+    if geom_type in ("LineString", "MultiLineString") and not footprint_is_nadir_line(
+            mission=mission, product_type=product_type):
+        return (f"a {geom_type} footprint is only for the nadir line of S1 WV and RF level-0 products "
+                f"((RF|WV)_RAW__0[ACNS]); {mission} {product_type} needs an area (Polygon or MultiPolygon)")
+    return ""
+
+
+def footprint_shape_check(
+    footprint: GEOSGeometry | None, *, mission: str, family: str, product_type: str, level: str
+) -> None:
+    """InvalidFootprint when the product may not carry this footprint (`footprint_shape_refusal`)."""
+    if footprint is None:
+        return
+    refusal = footprint_shape_refusal(footprint.geom_type, mission=mission, family=family, product_type=product_type,
+                                      level=level)
+    if refusal:
+        raise InvalidFootprint(refusal)

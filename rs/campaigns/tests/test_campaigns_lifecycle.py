@@ -118,7 +118,9 @@ def test_outputs_are_evicted_after_the_retention_and_a_deleted_campaign_leaves_o
                timeout=60)
     assert not Campaign.objects.filter(pk=campaign.pk).exists()
     assert not Product.objects.filter(scope__in=scopes).exists()
-    assert not DeletedProduct.objects.filter(scope__in=scopes).exists()
+    # every output stays recorded (by its eviction: the purge had removed the entries), never listed by the PRIP
+    assert DeletedProduct.objects.filter(scope__in=scopes).count() == 4
+    assert [_prip_deleted(client, p.name) for p in outputs] == [0, 0, 0, 0]
     assert not Job.objects.filter(pk__in=job_ids).exists()
     assert not JobOutput.objects.filter(job_id__in=job_ids).exists()
     assert not JobComparison.objects.filter(job_id__in=job_ids).exists()

@@ -23,7 +23,9 @@ online False, operational scope, systematic production) given this metadata:
   instrument configuration = the `instrumentConfigurationID` attribute; generation date = the `processingDate`
   attribute; MD5 date = the publication date (else the load time).
 * footprint normalised by `rs.catalog.footprints` (antimeridian split, counter-clockwise); open rings are closed,
-  as manifests give them open. The common case, one simple ring away from ±180°, is done here without GEOS (same
+  as manifests give them open. Its shape must fit the product as `product_register` requires: a (Multi)LineString
+  only for S1 WV/RF level-0 products (their nadir line, split at ±180°), no footprint for auxiliary files; any other
+  line is refused with the reason. The common case, one simple ring away from ±180°, is done here without GEOS (same
   output, checked by the tests); every other shape goes through `footprint_normalise` itself.
 * attributes typed as `product_register` types them: the registry's type for known names, the JSON type for the
   others (a string is a String: JSON has no date type); DateTimeOffset values are ISO 8601 strings with a zone.

@@ -111,7 +111,7 @@ def _check_positions(coordinates: object, depth: int) -> None:
         _check_positions(item, depth - 1)
 
 
-_GEOJSON_DEPTH = {"LineString": 1, "Polygon": 2, "MultiPolygon": 3}
+_GEOJSON_DEPTH = {"LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
 
 
 def _closed(geometry_type: str, coordinates: Any) -> Any:
@@ -128,7 +128,8 @@ def footprint_hexewkb(geometry: object) -> str | None:
     if geometry is None:
         return None
     if not isinstance(geometry, dict) or geometry.get("type") not in _GEOJSON_DEPTH:
-        raise LineError("footprint", "a GeoJSON Polygon, MultiPolygon or LineString (or null) expected")
+        raise LineError("footprint",
+                        "a GeoJSON Polygon, MultiPolygon, LineString or MultiLineString (or null) expected")
     coordinates = geometry.get("coordinates")
     if geometry["type"] == "Polygon" and isinstance(coordinates, list) and len(coordinates) == 1:
         ring = _ring_points(coordinates[0])

@@ -12,6 +12,7 @@ from rs.catalog.bulk.footprints import footprint_hexewkb
 from rs.catalog.bulk.values import INT32, INT64, BulkLoadError, LineError, aware, integer, text, typed_attributes
 from rs.catalog.choices import AttributeType, Mission, ProcessingLevel
 from rs.catalog.families import classification_of, s1_mode_of
+from rs.catalog.footprints import footprint_shape_refusal
 
 MAX_NAME_LENGTH = 255
 REQUIRED_KEYS = ("id", "name", "mission", "platform", "productType", "start", "end", "contentLength")
@@ -150,11 +151,17 @@ def _product_row(raw: bytes | str, line: int, now: datetime) -> ProductRow:
         integer(icid, "attributes.instrumentConfigurationID", INT32)
     generation = values.get("processingDate")
     mode = s1_mode_of(product_type) if mission == Mission.S1 else ""
+    footprint = footprint_hexewkb(data.get("footprint"))
+    if footprint is not None:  # as product_register: the shape must fit the product (a line, an aux file)
+        refusal = footprint_shape_refusal(data["footprint"]["type"], mission=mission, family=family,
+                                          product_type=product_type, level=level)
+        if refusal:
+            raise LineError("footprint", refusal)
     return ProductRow(
         line=line, id=product_id, name=name, mission=mission, platform=platform, family=family,
         product_type=product_type, level=level, mode=mode, instrument_configuration_id=icid,  # type: ignore[arg-type]
         timeliness=timeliness, content_length=content_length, publication_date=publication_date,
         generation_date=generation if isinstance(generation, datetime) else None, content_start=start,
-        content_end=end, md5=checksum.lower() if checksum else "", footprint=footprint_hexewkb(data.get("footprint")),
+        content_end=end, md5=checksum.lower() if checksum else "", footprint=footprint,
         cloud_cover=cloud_cover if isinstance(cloud_cover, float) else None, attributes=typed,
     )

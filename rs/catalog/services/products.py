@@ -21,7 +21,7 @@ from rs.catalog.choices import (
     ProductionType,
 )
 from rs.catalog.eviction_dates import eviction_date_of, eviction_dates_of
-from rs.catalog.footprints import footprint_normalise
+from rs.catalog.footprints import InvalidFootprint, footprint_normalise, footprint_shape_check
 from rs.catalog.models import (
     Hold,
     Product,
@@ -46,6 +46,10 @@ class ProductNotFound(NotFound):
 
 class InvalidProduct(DomainError):
     code = "invalid_product"
+
+
+class AssetNotFound(NotFound):
+    code = "asset_not_found"
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,18 @@ def _cloud_cover_of(value: object) -> float | None:
         raise InvalidProduct(f"attribute cloudCover: {value!r} is not a valid Double value") from None
 
 
+def _footprint_checked(
+    footprint: GEOSGeometry | None, *, mission: str, family: str, product_type: str, level: str
+) -> GEOSGeometry | None:
+    """The stored form of a product's footprint, or InvalidProduct (the catalogue's refusal, which ingestion
+    quarantines and production fails the output on) when it is malformed or not a shape this product may carry."""
+    try:  # the shape as given (the caller's words in the refusal), then its stored form
+        footprint_shape_check(footprint, mission=mission, family=family, product_type=product_type, level=level)
+        return footprint_normalise(footprint) if footprint is not None else None
+    except InvalidFootprint as exc:
+        raise InvalidProduct(f"footprint: {exc}") from None
+
+
 def _product_build(
     *,
     name: str,
@@ -212,7 +228,8 @@ def _product_build(
     if metadata.content_start and metadata.content_end and metadata.content_end < metadata.content_start:
         raise InvalidProduct("sensing stop is before sensing start")
     attributes = _attributes_with_product_type(metadata.attributes, metadata.product_type)
-    footprint = footprint_normalise(metadata.footprint) if metadata.footprint is not None else None
+    footprint = _footprint_checked(metadata.footprint, mission=metadata.mission, family=metadata.family,
+                                   product_type=metadata.product_type, level=metadata.level)
     now = timezone.now()
     product = Product(
         id=product_id or uuid.uuid4(),
@@ -421,6 +438,20 @@ def product_publish(*, product_id: uuid.UUID, at: datetime | None = None, trace_
 UPDATABLE_FIELDS = frozenset({"eviction_date", "online", "origin_date", "timeliness", "production_type"})
 
 
+def _attributes_replace(product: Product, attributes: Mapping[str, object]) -> None:
+    """Set or replace attributes of a locked product by name (None removes one), each value checked against the
+    attribute registry as at registration, before anything is written; the cloudCover attribute also sets the
+    product's cloud_cover column, which the caller saves. The one path of attribute changes."""
+    if attributes.get("productType", product.product_type) != product.product_type:
+        raise InvalidProduct(f"attribute productType {attributes['productType']!r} differs from the product type "
+                             f"{product.product_type!r}, which cannot change")
+    values = _attribute_values(attributes)
+    if "cloudCover" in attributes:
+        product.cloud_cover = _cloud_cover_of(attributes["cloudCover"])
+    ProductAttribute.objects.filter(product=product, name__in=list(attributes)).delete()
+    _attributes_insert([(product.id, values)])
+
+
 @transaction.atomic
 def product_update(
     *,
@@ -439,20 +470,34 @@ def product_update(
     for name, value in changes.items():
         setattr(product, name, value)
     if footprint is not None:
-        product.footprint = footprint_normalise(footprint)
-    if attributes and attributes.get("productType", product.product_type) != product.product_type:
-        raise InvalidProduct(f"attribute productType {attributes['productType']!r} differs from the product type "
-                             f"{product.product_type!r}, which cannot change")
-    if attributes and "cloudCover" in attributes:
-        product.cloud_cover = _cloud_cover_of(attributes["cloudCover"])
-    product.save()
+        product.footprint = _footprint_checked(footprint, mission=product.mission, family=product.family,
+                                               product_type=product.product_type, level=product.level)
     if attributes:
-        ProductAttribute.objects.filter(product=product, name__in=list(attributes)).delete()
-        _attributes_insert([(product.id, _attribute_values(attributes))])
+        _attributes_replace(product, attributes)
+    product.save()
     fields = sorted([*changes, *(["footprint"] if footprint is not None else []), *(attributes or {})])
     event_emit(
         kind=EventKind.MODIFIED, product_id=product.id, trace_id=trace_id,
         payload={**_event_payload(product), "changed": fields},
+    )
+    return product
+
+
+@transaction.atomic
+def product_attributes_set(
+    *, product_id: uuid.UUID, attributes: Mapping[str, object], trace_id: uuid.UUID | None = None
+) -> Product:
+    """Set or replace attributes of a product by name (None removes one), typed by the attribute registry as at
+    registration; emits `modified` naming them. InvalidProduct for a value its type refuses, a productType that
+    differs from the product's, or no attribute at all."""
+    if not attributes:
+        raise InvalidProduct("no attributes to set")
+    product = _locked(product_id)
+    _attributes_replace(product, attributes)
+    product.save(update_fields=["cloud_cover", "modification_date"])
+    event_emit(
+        kind=EventKind.MODIFIED, product_id=product.id, trace_id=trace_id,
+        payload={**_event_payload(product), "changed": sorted(attributes)},
     )
     return product
 
@@ -468,6 +513,7 @@ def asset_add(
     content_length: int,
     md5: str = "",
 ) -> ProductAsset:
+    """Catalogue a file the caller stored for a product (a quicklook); emits `modified`."""
     product = _locked(product_id)
     _check_name(name)
     if ProductAsset.objects.filter(product=product, name=name).exists():
@@ -476,12 +522,77 @@ def asset_add(
         product=product, type=type, name=name, storage_key=storage_key, content_type=content_type,
         content_length=content_length, md5=md5,
     )
+    _asset_modified(product, name)
+    return asset
+
+
+@transaction.atomic
+def asset_replace(
+    *,
+    product_id: uuid.UUID,
+    type: str = AssetType.QUICKLOOK,
+    name: str,
+    storage_key: str,
+    content_type: str,
+    content_length: int,
+    md5: str = "",
+    trace_id: uuid.UUID | None = None,
+) -> ProductAsset:
+    """Point a product's asset `name` at a file the caller stored anew; emits `modified`. The previous object is
+    deleted once committed, unless the new file was stored under the same key (it replaced the bytes there)."""
+    product = _locked(product_id)
+    asset = _asset_of(product, name)
+    previous_key = asset.storage_key
+    asset.type, asset.storage_key, asset.content_type = type, storage_key, content_type
+    asset.content_length, asset.md5 = content_length, md5
+    asset.save(update_fields=["type", "storage_key", "content_type", "content_length", "md5"])
+    _asset_modified(product, name, trace_id=trace_id)
+    if previous_key and previous_key != storage_key:
+        _asset_object_delete_on_commit(previous_key)
+    return asset
+
+
+@transaction.atomic
+def asset_remove(*, product_id: uuid.UUID, name: str, trace_id: uuid.UUID | None = None) -> None:
+    """Remove a product's asset `name`: its row now, its stored object once committed; emits `modified`."""
+    product = _locked(product_id)
+    asset = _asset_of(product, name)
+    key = asset.storage_key
+    asset.delete()
+    _asset_modified(product, name, trace_id=trace_id)
+    if key:
+        _asset_object_delete_on_commit(key)
+
+
+def _asset_of(product: Product, name: str) -> ProductAsset:
+    asset = ProductAsset.objects.filter(product=product, name=name).first()
+    if asset is None:
+        raise AssetNotFound(f"product {product.name} has no asset {name!r}")
+    return asset
+
+
+def _asset_modified(product: Product, name: str, *, trace_id: uuid.UUID | None = None) -> None:
     product.save(update_fields=["modification_date"])
     event_emit(
-        kind=EventKind.MODIFIED, product_id=product.id,
+        kind=EventKind.MODIFIED, product_id=product.id, trace_id=trace_id,
         payload={**_event_payload(product), "changed": [f"asset:{name}"]},
     )
-    return asset
+
+
+def _asset_object_delete_on_commit(key: str) -> None:
+    """Delete an asset's object after the commit that dropped its row: a rollback keeps both, and an object a
+    failure leaves is an orphan under assets/ that the storage check reports, never a row pointing at nothing."""
+
+    def delete() -> None:
+        from rs.catalog.storage import StorageError, object_store
+
+        try:
+            object_store().delete(key)
+        except StorageError as exc:
+            logger.warning("asset object %r was not deleted (%s): the storage check reports it as an orphan", key,
+                           exc)
+
+    transaction.on_commit(delete)
 
 
 # --- holds ------------------------------------------------------------------------------------------------------------
@@ -512,6 +623,8 @@ def hold_create(
 
 
 def hold_release(*, hold_id: int) -> None:
+    """Remove a hold. Not wrapped in a transaction: it is one DELETE statement (no rows point at a hold and no
+    signal listens to its deletion, so Django deletes it without collecting anything first)."""
     deleted, _ = Hold.objects.filter(pk=hold_id).delete()
     if not deleted:
         raise NotFound(f"no hold {hold_id}")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rs.catalog import selectors
 from rs.catalog.choices import (
     OPERATIONAL_SCOPE,
+    PRIP_DELETION_CAUSES,
     DeletionCause,
     EventKind,
 )
@@ -53,9 +54,14 @@ def _stored_objects_delete(product: Product, *, with_assets: bool) -> None:
             store.delete(key)
 
 
+def _cause_check(cause: str) -> None:
+    if cause not in PRIP_DELETION_CAUSES:
+        raise InvalidProduct(f"unknown deletion cause {str(cause)!r}: use one of "
+                             f"{', '.join(sorted(repr(str(c)) for c in PRIP_DELETION_CAUSES))}")
+
+
 def _removal_target(*, product_id: uuid.UUID, cause: str) -> Product:
-    if cause not in DeletionCause.values:
-        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    _cause_check(cause)
     try:
         return Product.objects.get(pk=product_id)
     except Product.DoesNotExist:
@@ -111,8 +117,7 @@ def products_evict(*, product_ids: Sequence[uuid.UUID], cause: str = DeletionCau
     the store could not delete keeps its product online (and out of the records) for a later run; the others go.
     Products another worker is evicting (locked) are skipped, so several workers can run at once.
     """
-    if cause not in DeletionCause.values:
-        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    _cause_check(cause)
     candidates = selectors.products_online_keys(product_ids=product_ids)
     return products_evicted_record(product_ids=eviction_objects_delete(candidates=candidates), cause=cause)
 
@@ -135,8 +140,7 @@ def products_evicted_record(*, product_ids: Sequence[uuid.UUID], cause: str = De
     """The second half of `products_evict`, for products whose objects are gone: in one transaction, the
     DeletedProducts (INSERT … SELECT), the `evicted` events and their deliveries, the products offline. Returns how
     many were evicted (online, and not locked by another worker)."""
-    if cause not in DeletionCause.values:
-        raise InvalidProduct(f"unknown deletion cause {cause!r}")
+    _cause_check(cause)
     if not product_ids:
         return 0
     if connection.vendor != "postgresql":
@@ -193,15 +197,16 @@ def _deleted_product_row(product: Product, *, cause: str, at: datetime) -> Delet
 
 def scoped_products_remove(*, product_ids: Sequence[uuid.UUID]) -> int:
     """Remove products of a scope other than the operational one entirely (objects, assets, entries), e.g. a
-    deleted campaign's outputs, and emit `deleted`. They were never public: no DeletedProduct record is kept (the
-    one their eviction left goes too, even once the metadata purge removed their entries). Objects go first, so a
-    crash before the commit leaves entries whose objects are gone, which the next call removes (deleting a missing
-    object is a no-op). Returns how many entries were removed."""
+    deleted campaign's outputs, and emit `deleted`. Each removal is recorded like any deletion: a DeletedProduct of
+    the product's scope with the cause SCOPE_REMOVED (replacing the record an earlier eviction left), which the PRIP
+    and the subscriptions never show since they read the operational scope only. A product whose entry the metadata
+    purge already removed keeps the record of its eviction. Objects go first, so a crash before the commit leaves
+    entries whose objects are gone, which the next call removes (deleting a missing object is a no-op). Returns how
+    many entries were removed."""
     candidates = list(Product.objects.filter(id__in=list(product_ids)).only("id", "scope", "storage_key"))
     operational = [str(p.id) for p in candidates if p.scope == OPERATIONAL_SCOPE]
     if operational:
         raise InvalidProduct(f"operational products are evicted or deleted, not removed: {', '.join(operational)}")
-    DeletedProduct.objects.filter(id__in=list(product_ids)).exclude(scope=OPERATIONAL_SCOPE).delete()
     if not candidates:
         return 0
     from rs.catalog.storage import object_store
@@ -210,11 +215,16 @@ def scoped_products_remove(*, product_ids: Sequence[uuid.UUID]) -> int:
     keys = [p.storage_key for p in candidates if p.storage_key]
     keys += [k for k in ProductAsset.objects.filter(product_id__in=ids).values_list("storage_key", flat=True) if k]
     object_store().delete_many(keys)
+    cause = DeletionCause.SCOPE_REMOVED
     with transaction.atomic():
-        products = list(Product.objects.select_for_update(skip_locked=True).filter(id__in=ids))
-        payloads = {p.id: {**_event_payload(p), "cause": "scope removed"} for p in products}
-        DeletedProduct.objects.filter(id__in=list(payloads)).delete()
-        Product.objects.filter(id__in=list(payloads)).delete()
+        products = list(Product.objects.select_for_update(skip_locked=True).filter(id__in=ids)
+                        .prefetch_related("attributes"))
+        removed = [p.id for p in products]
+        now = timezone.now()
+        DeletedProduct.objects.filter(id__in=removed).delete()  # the record of an earlier eviction is replaced
+        DeletedProduct.objects.bulk_create([_deleted_product_row(p, cause=cause, at=now) for p in products])
+        payloads = {p.id: {**_event_payload(p), "cause": str(cause)} for p in products}
+        Product.objects.filter(id__in=removed).delete()
         _events_emit_many(kind=EventKind.DELETED, payloads=payloads)
     return len(payloads)
 

@@ -54,7 +54,8 @@ def quarantine_key(*, name: str, received_at: datetime) -> str:
 
 
 def workdir_key(*, job_id: int, name: str) -> str:
-    """workdirs/<job id>/<name>; `name` may be a relative path because a job's working files form a tree."""
+    """workdirs/<job id>/<name>, e.g. workdirs/42/run-1-workdir.tar.gz, the archived working directory of a failed
+    run; `name` may be a relative path because a job's working files form a tree."""
     return key_check(f"workdirs/{job_id}/{name}")
 
 

@@ -138,6 +138,23 @@ def test_an_antimeridian_footprint_is_split_and_counter_clockwise():
         assert sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in pairwise(ring)) > 0  # counter-clockwise
 
 
+WV_NAME = "S1A_WV_RAW__0SSV_20240604T110100_20240604T110131_054003_069693_0005.SAFE"
+
+
+def wv_line(index: int, footprint: dict[str, object]) -> dict[str, object]:
+    return s1_line(index, name=WV_NAME.replace("_0005.", f"_{index:04d}."), productType="WV_RAW__0S",
+                   processingLevel="L0", attributes={"productConsolidation": "SLICE"}, footprint=footprint)
+
+
+@pytest.mark.django_db
+def test_a_wave_mode_nadir_line_across_the_antimeridian_is_stored_split_given_whole_or_in_parts():
+    whole = {"type": "LineString", "coordinates": [[178, 50], [-178, 52]]}
+    parts = {"type": "MultiLineString", "coordinates": [[[178, 50], [180, 51]], [[-180, 51], [-178, 52]]]}
+    products_load(lines=ndjson(wv_line(5, whole), wv_line(6, parts)))
+    stored = [p.footprint.wkt for p in Product.objects.order_by("name")]
+    assert stored == ["MULTILINESTRING ((178 50, 180 51), (-180 51, -178 52))"] * 2
+
+
 @pytest.mark.django_db
 def test_open_rings_are_closed_as_manifests_give_them_open():
     ring = [[48.27924, 12.378114], [50.603844, 12.829241], [50.958828, 11.081389], [48.64994, 10.625828]]
@@ -195,9 +212,15 @@ BAD_RING = {"type": "Polygon", "coordinates": [[[10, 45], [11, 45], [11, 45], [1
     (s1_line(3, footprint={"type": "Polygon", "coordinates": [[[10, 45, 0], [11, 45, 0], [11, 46, 0]]]}),
      "line 3: footprint: position [10, 45, 0] is not a [longitude, latitude] pair of numbers"),
     (s1_line(3, footprint={"type": "Point", "coordinates": [10, 45]}),
-     "line 3: footprint: a GeoJSON Polygon, MultiPolygon or LineString (or null) expected"),
+     "line 3: footprint: a GeoJSON Polygon, MultiPolygon, LineString or MultiLineString (or null) expected"),
     (s1_line(3, footprint={"type": "Polygon", "coordinates": [[[10, 95], [11, 45], [11, 46], [10, 95]]]}),
      "line 3: footprint: footprint point (10.0, 95.0) is out of range"),
+    (s1_line(3, footprint={"type": "LineString", "coordinates": [[48.27924, 12.378114], [50.603844, 12.829241]]}),
+     "line 3: footprint: a LineString footprint is only for the nadir line of S1 WV and RF level-0 products "
+     "((RF|WV)_RAW__0[ACNS]); S1 IW_GRDH_1S needs an area (Polygon or MultiPolygon)"),
+    (s1_line(3, name="S1A_AUX_CAL_V20140406T000000_G20240612T000000.SAFE", productType="AUX_CAL",
+             processingLevel="AUX", attributes={}),
+     "line 3: footprint: AUX_CAL is an auxiliary file, which has no footprint (null), not a Polygon"),
     (s1_line(3, attributes={"orbitNumber": "x12"}),
      "line 3: attributes.orbitNumber: 'x12' is not a valid Integer value"),
     (s1_line(3, attributes={"processingDate": "yesterday"}),
@@ -219,7 +242,8 @@ BAD_RING = {"type": "Polygon", "coordinates": [[[10, 45], [11, 45], [11, 45], [1
      "catalog (operational)"),
     (s1_line(3, id=s1_line(2)["id"]), f"line 3: id: a product with id {s1_line(2)['id']} is already in the catalog"),
 ], ids=["bad-json", "nan", "not-an-object", "missing-key", "bad-date", "naive-date", "stop-before-start",
-        "bad-geometry", "3d-position", "point", "latitude-95", "bad-integer", "bad-datetime-attribute",
+        "bad-geometry", "3d-position", "point", "latitude-95", "line-of-an-area-product", "footprint-of-an-aux-file",
+        "bad-integer", "bad-datetime-attribute",
         "list-mission", "list-attributes", "bad-checksum", "negative-length", "unknown-key", "level-mismatch",
         "l0-without-consolidation", "platform-mismatch", "name-of-an-earlier-batch", "id-of-an-earlier-batch"])
 def test_a_malformed_line_is_reported_with_its_number_and_field_and_its_batch_is_not_written(bad, message):

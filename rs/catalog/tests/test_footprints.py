@@ -11,7 +11,9 @@ from rs.catalog.footprints import (
     InvalidFootprint,
     footprint_from_nadir_line,
     footprint_from_ring,
+    footprint_is_nadir_line,
     footprint_normalise,
+    footprint_shape_check,
 )
 
 
@@ -62,6 +64,68 @@ def test_every_part_is_counter_clockwise():
 def test_a_wave_mode_nadir_line_stays_a_line():
     line = footprint_from_nadir_line(latlon("-62.2900,108.5909 -65.5655,105.8055"))
     assert line.wkt == "LINESTRING (108.5909 -62.29, 105.8055 -65.5655)"
+
+
+def test_a_nadir_line_across_the_antimeridian_is_split_there_at_the_interpolated_latitude():
+    eastward = footprint_from_nadir_line([(178.0, 50.0), (-178.0, 52.0)])
+    assert eastward.wkt == "MULTILINESTRING ((178 50, 180 51), (-180 51, -178 52))"
+    westward = footprint_from_nadir_line([(-179.0, -60.0), (177.0, -62.0)])  # crossing a quarter of the way
+    assert westward.wkt == "MULTILINESTRING ((-179 -60, -180 -60.5), (180 -60.5, 177 -62))"
+    assert eastward.srid == westward.srid == 4326
+
+
+def test_a_line_through_the_antimeridian_vertex_or_beyond_180_is_brought_within_the_range():
+    through = footprint_from_nadir_line([(170.0, 0.0), (180.0, 1.0), (-170.0, 2.0)])
+    assert through.wkt == "MULTILINESTRING ((170 0, 180 1), (-180 1, -170 2))"
+    assert footprint_from_nadir_line([(190.0, 0.0), (200.0, 1.0)]).wkt == "LINESTRING (-170 0, -160 1)"
+    assert footprint_from_nadir_line([(180.0, 0.0), (180.0, 5.0)]).wkt == "LINESTRING (180 0, 180 5)"
+
+
+def test_a_split_line_given_again_as_parts_is_stored_unchanged():
+    stored = footprint_from_nadir_line([(178.0, 50.0), (-178.0, 52.0)])
+    given = GEOSGeometry("MULTILINESTRING ((178 50, 180 51), (-180 51, -178 52))", srid=4326)
+    assert footprint_normalise(given).wkt == stored.wkt
+    assert footprint_normalise(GEOSGeometry("LINESTRING (178 50, 182 52)", srid=4326)).wkt == stored.wkt
+
+
+@pytest.mark.parametrize(("mission", "product_type", "expected"), [
+    ("S1", "WV_RAW__0S", True), ("S1", "WV_RAW__0A", True), ("S1", "RF_RAW__0C", True), ("S1", "RF_RAW__0N", True),
+    ("S1", "IW_RAW__0S", False), ("S1", "WV_SLC__1S", False), ("S1", "WV_OCN__2A", False),
+    ("S1", "WV_RAW__0_", False), ("S3", "WV_RAW__0S", False),
+])
+def test_only_s1_wave_and_rf_level_0_products_have_a_nadir_line(mission, product_type, expected):
+    assert footprint_is_nadir_line(mission=mission, product_type=product_type) is expected
+
+
+LINE = LineString((0, 0), (1, 1), srid=4326)
+AREA = Polygon(((0, 0), (1, 0), (1, 1), (0, 0)), srid=4326)
+
+
+@pytest.mark.parametrize(("footprint", "product", "message"), [
+    (LINE, ("S1", "L1_SLICE", "IW_GRDH_1S", "L1"),
+     "a LineString footprint is only for the nadir line of S1 WV and RF level-0 products ((RF|WV)_RAW__0[ACNS]); "
+     "S1 IW_GRDH_1S needs an area (Polygon or MultiPolygon)"),
+    (footprint_from_nadir_line([(178.0, 50.0), (-178.0, 52.0)]), ("S3", "S3_L1_NRT", "OL_1_EFR___", "L1"),
+     "a MultiLineString footprint is only for the nadir line of S1 WV and RF level-0 products "
+     "((RF|WV)_RAW__0[ACNS]); S3 OL_1_EFR___ needs an area (Polygon or MultiPolygon)"),
+    (AREA, ("S1", "AUXILIARY_FILE", "AUX_CAL", "AUX"),
+     "AUX_CAL is an auxiliary file, which has no footprint (null), not a Polygon"),
+    (LINE, ("S2", "S2_AUX", "GIP_ATMIMA", "AUX"),
+     "GIP_ATMIMA is an auxiliary file, which has no footprint (null), not a LineString"),
+    (AREA, ("S3", "S3_AUX", "AX___BA__AX", "L1"),  # an aux family, whatever level the caller gave
+     "AX___BA__AX is an auxiliary file, which has no footprint (null), not a Polygon"),
+])
+def test_a_footprint_the_product_may_not_carry_is_refused_with_the_reason(footprint, product, message):
+    mission, family, product_type, level = product
+    with pytest.raises(InvalidFootprint) as refused:
+        footprint_shape_check(footprint, mission=mission, family=family, product_type=product_type, level=level)
+    assert str(refused.value) == message
+
+
+def test_the_footprints_that_fit_their_product_pass():
+    footprint_shape_check(LINE, mission="S1", family="L0_SLICE", product_type="WV_RAW__0S", level="L0")
+    footprint_shape_check(AREA, mission="S1", family="L0_SLICE", product_type="IW_RAW__0S", level="L0")
+    footprint_shape_check(None, mission="S1", family="AUXILIARY_FILE", product_type="AUX_CAL", level="AUX")
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.contrib.gis.geos import GEOSGeometry, LineString, Polygon
 
 from rs.catalog import selectors
+from rs.catalog.choices import ProcessingLevel, ProductFamily
 from rs.catalog.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,23 @@ def test_an_antimeridian_footprint_is_found_from_either_side(crosser):
     assert list(east_side.values_list("id", flat=True)) == [crosser.id]
     assert list(west_side.values_list("id", flat=True)) == [crosser.id]
     assert not elsewhere.exists()
+
+
+def test_a_nadir_line_across_the_antimeridian_is_found_from_either_side():
+    # given a wave-mode L0 whose nadir line goes from 178°E to 178°W, stored as its two parts
+    line = factories.product(
+        name="S1A_WV_RAW__0SSV_20240608T100000_20240608T100031_054230_069720_41D5.SAFE",
+        family=ProductFamily.S1_L0_SLICE, product_type="WV_RAW__0S", level=ProcessingLevel.L0, mode="WV",
+        footprint=LineString((178.0, 50.0), (-178.0, 52.0), srid=4326))
+    assert selectors.product_get(product_id=line.id).footprint.wkt == \
+        "MULTILINESTRING ((178 50, 180 51), (-180 51, -178 52))"
+    # then an area on either side of ±180° finds it, an area beside the line does not
+    east_side = selectors.product_search(intersects=box(178.5, 50.0, 179.5, 52.0))
+    west_side = selectors.product_search(intersects=box(-179.5, 50.0, -178.5, 52.0))
+    beside = selectors.product_search(intersects=box(178.5, 52.0, 179.5, 53.0))
+    assert list(east_side.values_list("id", flat=True)) == [line.id]
+    assert list(west_side.values_list("id", flat=True)) == [line.id]
+    assert not beside.exists()
 
 
 def test_a_point_query_finds_the_footprint_it_falls_in(crosser):

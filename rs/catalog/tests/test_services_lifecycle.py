@@ -81,3 +81,57 @@ def test_delivered_events_are_purged_after_the_retention(settings):
     assert services.events_purge(older_than_days=1) == 0
     assert services.events_purge(older_than_days=-1) == 2
     assert not CatalogEvent.objects.filter(product_id=product.id).exists()
+
+
+# --- a campaign's outputs removed with its scope -------------------------------------------------------------------
+
+
+def stored_campaign_output() -> Product:
+    key = f"scoped/campaign-7/S1/L1_SLICE/test-{uuid.uuid4().hex}.zip"
+    stored = object_store().put_stream(key=key, stream=io.BytesIO(b"campaign bytes"))
+    return factories.product(storage_key=key, content_length=stored.size, scope="campaign-7", publish=False)
+
+
+@pytest.fixture
+def campaign_output():
+    return stored_campaign_output()
+
+
+def test_removing_a_scope_records_each_removed_product_with_its_scope_and_cause(campaign_output):
+    removed = services.scoped_products_remove(product_ids=[campaign_output.id])
+    assert removed == 1
+    assert not Product.objects.filter(pk=campaign_output.id).exists()
+    assert not object_store().exists(campaign_output.storage_key)
+    record = DeletedProduct.objects.get(pk=campaign_output.id)
+    assert (record.name, record.scope, record.deletion_cause, record.storage_key, record.publication_date) == (
+        campaign_output.name, "campaign-7", "Campaign scope removed", campaign_output.storage_key, None)
+    assert {a["name"] for a in record.attributes} == {"productType", "orbitNumber", "orbitDirection"}
+    event = CatalogEvent.objects.get(product_id=campaign_output.id, kind=EventKind.DELETED)
+    assert (event.payload["scope"], event.payload["cause"]) == ("campaign-7", "Campaign scope removed")
+
+
+def test_the_record_of_an_earlier_eviction_is_replaced_and_that_of_a_purged_entry_kept(campaign_output):
+    # given one output evicted, then removed with its scope
+    services.product_evict(product_id=campaign_output.id)
+    services.scoped_products_remove(product_ids=[campaign_output.id])
+    (record,) = DeletedProduct.objects.filter(pk=campaign_output.id)
+    assert record.deletion_cause == "Campaign scope removed"
+    # and another evicted and purged before its scope goes: its eviction stays its record
+    purged = stored_campaign_output()
+    services.product_evict(product_id=purged.id)
+    services.products_purge(product_ids=[purged.id])
+    assert services.scoped_products_remove(product_ids=[purged.id]) == 0
+    assert DeletedProduct.objects.get(pk=purged.id).deletion_cause == "Obsolete product or Other"
+
+
+def test_operational_products_are_not_removed_with_a_scope_and_its_cause_is_for_scopes_only(stored_product):
+    with pytest.raises(services.InvalidProduct) as refused:
+        services.scoped_products_remove(product_ids=[stored_product.id])
+    assert str(refused.value) == f"operational products are evicted or deleted, not removed: {stored_product.id}"
+    with pytest.raises(services.InvalidProduct) as refused:
+        services.product_delete(product_id=stored_product.id, cause=DeletionCause.SCOPE_REMOVED)
+    assert str(refused.value) == (
+        "unknown deletion cause 'Campaign scope removed': use one of 'Corrupted product', 'Duplicated product', "
+        "'Missing checksum', 'Obsolete product or Other'")
+    assert Product.objects.filter(pk=stored_product.id).exists()
+    assert not DeletedProduct.objects.exists()

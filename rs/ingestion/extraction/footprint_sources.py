@@ -3,7 +3,7 @@ rs.catalog.footprints; an invalid footprint is an extraction error, never stored
 
 from __future__ import annotations
 
-from django.contrib.gis.geos import LineString, MultiPoint, MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 
 from rs.catalog.footprints import InvalidFootprint, footprint_from_nadir_line, footprint_from_ring
 from rs.ingestion.extraction.errors import ExtractionError
@@ -54,7 +54,7 @@ def ring_footprint(points: list[LonLat], *, source: str) -> MultiPolygon:
         raise ExtractionError(f"{source}: invalid footprint: {exc}") from None
 
 
-def nadir_footprint(points: list[LonLat], *, source: str) -> LineString:
+def nadir_footprint(points: list[LonLat], *, source: str) -> LineString | MultiLineString:
     if len(points) != 2:
         raise ExtractionError(f"{source}: a WV/RF L0 footprint is 2 nadir points, not {len(points)}")
     try:

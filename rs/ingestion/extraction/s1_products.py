@@ -4,6 +4,7 @@ XSLT_L0_SEGMENT, XSLT_L1_MANIFEST, XSLT_L2_MANIFEST). Prefixes (`s1sarl1:`, `saf
 from __future__ import annotations
 
 from rs.catalog.choices import ProcessingLevel, ProductFamily
+from rs.catalog.footprints import footprint_is_nadir_line
 from rs.ingestion.extraction.common_fields import check_platform, processing_provenance
 from rs.ingestion.extraction.extracted import Extracted, first, logger, reconcile_time
 from rs.ingestion.extraction.footprint_sources import (
@@ -26,7 +27,6 @@ from rs.ingestion.extraction.xml_documents import XmlDocument
 from rs.ingestion.identification import Identification
 
 SEGMENT_CONSOLIDATIONS = frozenset({"FULL", "START", "END", "PARTIAL"})
-_NADIR_LINE_MODES = frozenset({"WV", "RF"})  # footprint-is-linestring-regexp S1.*(RF|WV)_RAW__0(A|C|N|S)
 _REFINABLE = frozenset({ProductFamily.S1_L0_SLICE, ProductFamily.S1_L0_SEGMENT})
 _LEVEL_NAMES: dict[str, str] = {ProcessingLevel.L0: "LEVEL0", ProcessingLevel.L1: "LEVEL1",
                                  ProcessingLevel.L2: "LEVEL2"}
@@ -66,7 +66,7 @@ def _footprint(doc: XmlDocument, identification: Identification, out: Extracted)
     source = doc.source
     out.set(coordinates=" ".join(texts))
     rings = [points_from_comma_pairs(text, source=source) for text in texts]
-    if identification.level == ProcessingLevel.L0 and identification.fields["mode"] in _NADIR_LINE_MODES:
+    if footprint_is_nadir_line(mission=identification.mission, product_type=identification.product_type):
         out.footprint = nadir_footprint(rings[0], source=source)
     elif len(rings) > 1:  # WV L1/L2: one footprint per vignette
         out.footprint = bounding_footprint(rings, source=source)

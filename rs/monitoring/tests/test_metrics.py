@@ -10,7 +10,7 @@ from django.db import connection
 
 from conftest import ROOT, worker_database_url
 from rs.catalog import services as catalog_services
-from rs.catalog.choices import DeletionCause, EventKind, ProductFamily
+from rs.catalog.choices import DeletionCause, EventKind, ProcessingLevel, ProductFamily
 from rs.catalog.events import consumers_for
 from rs.catalog.models import CatalogEvent, Product
 from rs.catalog.tests import factories
@@ -41,7 +41,8 @@ def test_ingestion_and_eviction_counters_sum_the_processes_that_delivered_the_ev
     # output, and one slice evicted
     slice_a = factories.product(content_length=100, storage_key="products/S1/L1_SLICE/metrics-a.zip")
     slice_b = factories.product(content_length=250)
-    aux = factories.product(content_length=7, family=AUX, product_type="AUX_PP1")
+    aux = factories.product(content_length=7, family=AUX, product_type="AUX_PP1", level=ProcessingLevel.AUX,
+                            mode="", footprint=None)
     # (not production: neither its creation nor its eviction counts)
     campaign_output = factories.product(content_length=999, scope="campaign-7-v1-r1", publish=False,
                                         storage_key="scoped/campaign-7-v1-r1/metrics-c.zip")

@@ -206,6 +206,31 @@ def test_footprints_are_polygon_multipolygon_linestring_or_null(client, catalog)
     assert (by_name[catalog["P9"].name]["Footprint"], by_name[catalog["P9"].name]["GeoFootprint"]) == (None, None)
 
 
+def test_a_nadir_line_split_at_the_antimeridian_is_one_multilinestring_found_from_either_side(client, catalog):
+    from django.contrib.gis.geos import LineString
+
+    from rs.catalog.choices import ProcessingLevel, ProductFamily
+
+    # given a wave-mode L0 whose nadir line crosses ±180°
+    name = "S1A_WV_RAW__0SSV_20240608T120000_20240608T120031_054231_069721_41D6.SAFE"
+    product = services.product_register(name=name, publish=True, content_length=10, metadata=services.ProductMetadata(
+        mission="S1", platform="A", family=ProductFamily.S1_L0_SLICE, product_type="WV_RAW__0S",
+        level=ProcessingLevel.L0, footprint=LineString((178.0, 50.0), (-178.0, 52.0), srid=4326),
+        attributes={"productType": "WV_RAW__0S"}))
+    # then Footprint is its EWKT (eodag's regex holds) and GeoFootprint its GeoJSON, both parts in order
+    item = get_json(client, f"Products({product.id})", ("$select", "Footprint,GeoFootprint"))
+    assert item["Footprint"] == "geography'SRID=4326;MULTILINESTRING ((178 50, 180 51),(-180 51, -178 52))'"
+    assert re.fullmatch(r"geography'SRID=[0-9]+;[A-Z0-9 (),.-]+'", item["Footprint"])
+    assert item["GeoFootprint"] == {"type": "MultiLineString",
+                                    "coordinates": [[[178.0, 50.0], [180.0, 51.0]], [[-180.0, 51.0], [-178.0, 52.0]]]}
+    # and an Intersects area on either side of ±180° finds it (among the S1 products: P8 lies there too)
+    for area in ("POLYGON ((178.5 50, 179.5 50, 179.5 52, 178.5 52, 178.5 50))",
+                 "POLYGON ((-179.5 50, -178.5 50, -178.5 52, -179.5 52, -179.5 50))"):
+        found = get_json(client, "Products", ("$filter", f"OData.CSC.Intersects(area=geography'SRID=4326;{area}') "
+                                                         "and Collection/Name eq 'SENTINEL-1'"))
+        assert [i["Name"] for i in found["value"]] == [name]
+
+
 def test_assets_locations_and_quicklooks_expand_with_absolute_links(client, catalog):
     p6 = catalog["P6"]
     payload = get_json(client, f"Products({p6.id})", ("$expand", "Assets,Locations"), ("$expand", "Quicklooks"))

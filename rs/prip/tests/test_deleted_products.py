@@ -93,3 +93,17 @@ def test_an_entry_survives_the_purge_of_the_products_metadata(client, catalog, g
     entry = client.get(f"{ROOT}/DeletedProducts({evicted.id})").json()
     assert (entry["Name"], entry["DeletionCause"], entry["Online"]) == (
         evicted.name, "Obsolete product or Other", False)
+
+
+def test_a_campaign_output_removed_with_its_scope_is_recorded_but_never_listed(client, catalog, gone):
+    # given P11, a campaign's output under the name of the published P1, removed with its campaign's scope
+    removed = catalog["P11"]
+    assert services.scoped_products_remove(product_ids=[removed.id]) == 1
+    record = DeletedProduct.objects.get(pk=removed.id)
+    assert (record.scope, record.deletion_cause) == ("campaign-42", "Campaign scope removed")
+    # then the PRIP lists the five operational deletions only, by name, by cause, one by one and in the count
+    assert names(client, "$orderby=DeletionDate") == [catalog[label].name for label in GONE]
+    assert names(client, f"$filter=Name%20eq%20'{removed.name}'") == [catalog["P1"].name]  # P1's own deletion
+    assert names(client, "$filter=DeletionCause%20eq%20'Campaign%20scope%20removed'") == []
+    assert client.get(f"{ROOT}/DeletedProducts/$count").content == b"5"
+    assert client.get(f"{ROOT}/DeletedProducts({removed.id})").status_code == 404

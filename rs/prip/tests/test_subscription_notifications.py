@@ -169,6 +169,24 @@ def test_a_deleted_notification_carries_the_deleted_product_once(client, alice, 
     assert "Locations" not in value and "DeletionDate" in value
 
 
+def test_the_removal_of_a_campaign_output_is_recorded_but_never_notified(client, alice, public_client):
+    from rs.catalog.models import DeletedProduct
+
+    subscription = subscribe(client, alice, SubscriptionEvent=["deleted"])
+    metadata = catalog_services.ProductMetadata(
+        mission="S1", platform="A", family=ProductFamily.S1_L1_SLICE, product_type="IW_SLC__1S",
+        level=ProcessingLevel.L1, content_start=START, content_end=START + timedelta(seconds=25),
+        attributes={"productType": "IW_SLC__1S"})
+    output = catalog_services.product_register(name="S1A_IW_SLC__1SDV_CAMPAIGN.SAFE", metadata=metadata,
+                                               content_length=1234, scope="campaign-9")
+    operational = register("S1A_IW_SLC__1SDV_DELETED.SAFE")
+    catalog_services.scoped_products_remove(product_ids=[output.id])
+    catalog_services.product_delete(product_id=operational.id)
+    events_deliver()
+    assert DeletedProduct.objects.get(pk=output.id).scope == "campaign-9"
+    assert [i["ProductName"] for i in read(client, alice, subscription).json()] == [operational.name]
+
+
 def test_a_modified_notification_follows_a_change_of_the_product(client, alice, public_client):
     subscription = subscribe(client, alice, SubscriptionEvent=["created", "modified"])
     product = register("S1A_IW_SLC__1SDV_CHANGED.SAFE")

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 
 from rs.catalog.storage import ObjectNotFound, StorageError, object_store
-from rs.catalog.storage.keys import key_check
+from rs.catalog.storage.keys import workdir_key
 from rs.production.execution.errors import ProcessorFailure, TransientFailure
 
 logger = logging.getLogger(__name__)
@@ -155,8 +155,9 @@ def _untar(path: Path, target: Path) -> None:
 
 
 def workdir_archive(workdir: Path, *, job_id: int, run: int) -> str:
-    """The whole working directory as jobs/<job>/run-<n>-workdir.tar.gz in object storage; returns the key."""
-    key = key_check(f"jobs/{job_id}/run-{run}-workdir.tar.gz")
+    """The whole working directory as workdirs/<job>/run-<n>-workdir.tar.gz in object storage; returns the key (kept
+    on the job row, which is where every reader finds the archive)."""
+    key = workdir_key(job_id=job_id, name=f"run-{run}-workdir.tar.gz")
     with tempfile.TemporaryFile() as buffer:
         with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
             archive.add(workdir, arcname=workdir.name)

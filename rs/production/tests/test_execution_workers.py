@@ -127,7 +127,7 @@ def test_a_failing_processor_fails_the_job_with_its_log_archived_workdir_and_mis
     errors = list(JobLogLine.objects.filter(job=job, level="E").values_list("stream", "message"))
     assert [errors[0], errors[-1]] == [("stderr", "simulated failure, exit code 130"), ("rs", job.reason)]
     assert errors[1][1].startswith("task OL1_SIM ended: exit code 130 (error), ")
-    assert job.workdir_archive_key == f"jobs/{job.pk}/run-1-workdir.tar.gz"
+    assert job.workdir_archive_key == f"workdirs/{job.pk}/run-1-workdir.tar.gz"
     archived = b"".join(object_store().open_range(key=job.workdir_archive_key))
     with tarfile.open(fileobj=BytesIO(archived)) as archive:
         names = set(archive.getnames())
