@@ -133,7 +133,8 @@ def extract_s3_product(identification: Identification, reader: ProductReader) ->
     _product_unit(doc, identification, out)
     _covers(doc, out)
     positions = doc.text("//frameSet/footPrint/posList")
-    if positions is not None:
+    # an auxiliary file has no footprint in the catalogue, even where its manifest repeats a frame
+    if positions is not None and identification.family != ProductFamily.S3_AUX:
         text = " ".join(positions.split())
         out.set(coordinates=text)
         out.footprint = ring_footprint(points_from_sequence(text, dimension=2, source=src), source=src)

@@ -112,6 +112,19 @@ def test_an_s3_aux_takes_its_validity_from_general_product_information(tmp_path:
     }
 
 
+def test_an_s3_aux_whose_manifest_has_a_frame_is_catalogued_without_footprint(tmp_path: Path) -> None:
+    # the catalogue refuses a footprint on an auxiliary file: extraction must not hand it the manifest's frame
+    name = "S3A_AX___BA__AX_20040702T223000_20040704T042158_20171130T082116___________________WER_D_AL____.SEN3"
+    manifest = s3_aux_manifest(product_name=name, validity_start="2004-07-02T22:30:00.000000Z",
+                               validity_stop="2004-07-04T04:21:58.000000Z", creation="20171130T082116")
+    frame = ('<frameSet xmlns="http://www.esa.int/safe/sentinel/1.1/sentinel-3"><footPrint>'
+             "<posList>50 10 50 12 52 12 52 10 50 10</posList></footPrint></frameSet>")
+    manifest = manifest.replace("</metadataSection>", f"{frame}</metadataSection>")
+    metadata = extract(write_folder(tmp_path, name, {"xfdumanifest.xml": manifest}))
+    assert (metadata.family, metadata.footprint) == ("S3_AUX", None)
+    assert "coordinates" not in metadata.attributes
+
+
 def test_an_isip_granule_reads_its_information_file(tmp_path: Path) -> None:
     stem = "S3A_SL_0_SLT__G_20040702T235915_20040703T000415_20150424T160530___________________WER_D_______"
     archive = write_tar(tmp_path / f"{stem}.ISIP.tar", {
