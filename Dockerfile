@@ -41,11 +41,17 @@ RUN python -c "from django.contrib.gis import gdal, geos; print(gdal.gdal_full_v
 # collectstatic needs settings, and settings refuse to load without a SECRET_KEY: a throw-away value for this one
 # command only (it never reaches the image's environment). The runtime key comes from the deployment.
 RUN SECRET_KEY=collectstatic-at-build-time-only-not-a-secret python manage.py collectstatic --noinput \
-    && mkdir -p /var/lib/rs \
-    && chown -R rs:rs /app/var /var/lib/rs
+    && mkdir -p /var/lib/rs /run/prometheus \
+    && chown -R rs:rs /app/var /var/lib/rs /run/prometheus
+
+# Prometheus multiprocess mode: every process of a container (gunicorn's workers, a Celery worker's pool) writes its
+# metrics here and /metrics sums them. It must be empty when the container starts: compose mounts a tmpfs on it
+# (with `docker run`: --tmpfs /run/prometheus:uid=10001,gid=10001,mode=0700).
+ENV PROMETHEUS_MULTIPROC_DIR=/run/prometheus
 
 USER 10001:10001
 EXPOSE 8000
 
 # --limit-request-line 0: long OData URLs (detailed footprints) exceed gunicorn's default; the application caps them.
-CMD ["gunicorn", "rs.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--limit-request-line", "0", "--access-logfile", "-", "--logger-class", "rs.access.gunicorn_logging.RedactingLogger"]
+# rs.monitoring.gunicorn_config: a gunicorn worker that exits stops counting in the live gauges of /metrics.
+CMD ["gunicorn", "rs.wsgi:application", "-c", "python:rs.monitoring.gunicorn_config", "--bind", "0.0.0.0:8000", "--workers", "4", "--limit-request-line", "0", "--access-logfile", "-", "--logger-class", "rs.access.gunicorn_logging.RedactingLogger"]

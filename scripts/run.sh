@@ -1,51 +1,65 @@
 #!/usr/bin/env bash
 # The whole system on the embedded default: SpatiaLite + filesystem object storage + filesystem Celery broker, all
-# under ./var/. One process tree (web, worker, beat); Ctrl-C stops everything.
+# under ./var/. One process tree (web, worker, beat); Ctrl-C stops everything. Run after scripts/setup.sh (`make run`
+# does both).
+#   RS_VAR_DIR  the folder of database, broker, storage, cache, logs, admin password (default ./var)
+#   RS_PORT     the web port on 127.0.0.1 (default 8000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-log() { printf '\033[1m[run]\033[0m %s\n' "$*"; }
+log() { printf '\033[1m[run]\033[0m %s\n' "$*" || true; }  # never fails: it also runs once the terminal is gone
 PY=.venv/bin/python
 PORT=${RS_PORT:-8000}
+RS_VAR_DIR=$(realpath -m "${RS_VAR_DIR:-var}")
+export RS_VAR_DIR  # the settings put everything under it
+VAR=$RS_VAR_DIR
+STOP_GRACE_S=30  # a worker finishes its running tasks first; what is still running then is killed (and retried)
 
-mkdir -p var/celery/queue var/celery/processed var/celery/results var/storage var/cache var/log
-log "migrating the database (var/rs.sqlite3)"
+mkdir -p "$VAR"/celery/queue "$VAR"/celery/processed "$VAR"/celery/results "$VAR"/storage "$VAR"/cache "$VAR"/log
+log "migrating the database"
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py storage ensure-bucket
-
-if [ ! -f var/admin-password ]; then
-  $PY -c 'import secrets; print(secrets.token_urlsafe(12))' > var/admin-password
-fi
-ADMIN_PASSWORD=$(cat var/admin-password)
-if ! $PY manage.py shell -c "from django.contrib.auth import get_user_model as g; import sys; sys.exit(0 if g().objects.filter(username='admin').exists() else 1)"; then
-  DJANGO_SUPERUSER_PASSWORD=$ADMIN_PASSWORD $PY manage.py createsuperuser --noinput --username admin --email admin@localhost -v0
-fi
-# The demo chains (simulated processors and their rules) before the demo inputs arrive, so they trigger them.
-$PY manage.py production demo-setup
-# Demo products of the three missions (sessions, L0, aux, user products) go through a directory inbox: beat polls
-# it and the worker ingests them within about a minute. Generating again only adds what a newer demo has.
-$PY manage.py demo generate var/demo-inbox
-$PY manage.py demo inbox var/demo-inbox
+ADMIN=$($PY manage.py access local-admin "$VAR/admin-password")
+# The demo only on an empty catalog: the chains (simulated processors and their rules) and the demo products of the
+# three missions in a directory inbox, which beat polls and the worker ingests within about a minute. A catalog in
+# use gets nothing, and demo rules an operator edited stay as they are.
+$PY manage.py demo load "$VAR/demo-inbox" --if-empty
 
 # Prometheus multiprocess mode: every process writes its metrics here, /metrics sums them; stale files would count
-export PROMETHEUS_MULTIPROC_DIR=$PWD/var/prometheus
+export PROMETHEUS_MULTIPROC_DIR=$VAR/prometheus
 rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+QUEUES=$($PY -c "from rs.settings import RS_QUEUES; print(','.join(RS_QUEUES))")  # the settings alone: no app loading
 
+# Each process leads its own process group (job control): Ctrl-C (or a closed terminal) reaches only this script,
+# which stops them in order, and what is left of a group after the grace period is killed with it.
+set -m
 pids=()
+stopped=0
 stop() {
-  trap - INT TERM EXIT
+  [ $stopped = 1 ] && return
+  stopped=1
+  trap - INT TERM HUP
   log "stopping"
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  wait "${pids[@]}" 2>/dev/null || true
+  # the leaders only: gunicorn's master and the worker's main process stop their children themselves, the worker
+  # after its running tasks (warm shutdown)
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq $((STOP_GRACE_S * 10))); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   log "stopped"
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM HUP
+trap stop EXIT
 
-QUEUES=$($PY -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','rs.settings'); django.setup(); from django.conf import settings; print(','.join(settings.RS_QUEUES))")
 .venv/bin/celery -A rs worker -Q "$QUEUES" --concurrency 2 --hostname "embedded@%h" --loglevel INFO \
-  > var/log/worker.log 2>&1 &
+  > "$VAR/log/worker.log" 2>&1 &
 pids+=($!)
-.venv/bin/celery -A rs beat --schedule var/celerybeat-schedule --loglevel INFO > var/log/beat.log 2>&1 &
+.venv/bin/celery -A rs beat --schedule "$VAR/celerybeat-schedule" --loglevel INFO > "$VAR/log/beat.log" 2>&1 &
 pids+=($!)
 .venv/bin/gunicorn rs.wsgi:application -c python:rs.monitoring.gunicorn_config --bind "127.0.0.1:$PORT" \
   --workers 2 --threads 4 \
@@ -56,10 +70,15 @@ cat <<TXT
 
   Copernicus Reference System (embedded default) on http://127.0.0.1:$PORT/
     web page   http://127.0.0.1:$PORT/
-    admin      http://127.0.0.1:$PORT/admin/    user: admin   password: $ADMIN_PASSWORD
+    admin      http://127.0.0.1:$PORT/admin/    user: admin   $ADMIN
     API        http://127.0.0.1:$PORT/api/v1/   schema: /api/v1/schema/
-  Worker and beat logs: var/log/worker.log, var/log/beat.log.  Ctrl-C stops everything.
+  Worker and beat logs: $VAR/log/worker.log, $VAR/log/beat.log.  Ctrl-C stops everything.
 
 TXT
+set +e
 wait -n "${pids[@]}"
-log "a process of the system exited; stopping the others"
+status=$?
+set -e
+log "a process of the system exited (status $status); stopping the others"
+stop
+exit 1

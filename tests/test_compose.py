@@ -196,6 +196,39 @@ def test_web_runs_gunicorn_on_the_wsgi_application_of_settings_without_a_request
     assert "container_name" not in SERVICES["web"]
 
 
+GUNICORN_CONFIG = "python:rs.monitoring.gunicorn_config"
+
+
+def test_gunicorn_runs_with_the_prometheus_hook_in_compose_and_in_the_image() -> None:
+    from rs.monitoring import gunicorn_config
+
+    _frontend, runtime = dockerfile_stages()
+    [cmd] = [arguments for keyword, arguments in runtime if keyword == "CMD"]
+    for command in (SERVICES["web"]["command"], json.loads(cmd)):
+        assert option(command, "-c") == GUNICORN_CONFIG
+        assert option(command, "--logger-class") == "rs.access.gunicorn_logging.RedactingLogger"
+    assert callable(gunicorn_config.child_exit)  # the module gunicorn loads, with its hook
+
+
+def test_every_app_container_has_an_empty_prometheus_folder_of_its_own_at_each_start() -> None:
+    _frontend, runtime = dockerfile_stages()
+    [folder] = [arguments.split("=", 1)[1] for keyword, arguments in runtime
+                if keyword == "ENV" and arguments.startswith("PROMETHEUS_MULTIPROC_DIR=")]
+    [user] = [arguments for keyword, arguments in runtime if keyword == "USER"]
+    uid, gid = user.split(":")
+    # created in the image for `docker run`, owned by the user the processes run as
+    [groupadd] = [argv for argv in runs(runtime) if argv[0] == "groupadd"]
+    [useradd] = [argv for argv in runs(runtime) if argv[0] == "useradd"]
+    assert (option(groupadd, "--gid"), groupadd[-1]) == (gid, "rs")
+    assert (option(useradd, "--uid"), option(useradd, "--gid"), useradd[-1]) == (uid, "rs", "rs")
+    assert [argv for argv in runs(runtime) if argv[:2] == ["mkdir", "-p"] and folder in argv]
+    assert [argv for argv in runs(runtime) if argv[:3] == ["chown", "-R", "rs:rs"] and folder in argv]
+    # compose: a tmpfs, empty at every container start, writable by that user only
+    for name in sorted(APP_SERVICES):
+        assert SERVICES[name]["tmpfs"] == [f"{folder}:uid={uid},gid={gid},mode=0700"], name
+        assert "volumes" not in SERVICES[name] or folder not in str(SERVICES[name]["volumes"]), name
+
+
 def test_beat_runs_once_with_its_schedule_on_a_volume() -> None:
     command = SERVICES["beat"]["command"]
     assert command[:4] == ["celery", "-A", "rs", "beat"]

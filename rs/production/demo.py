@@ -1,6 +1,7 @@
 """The demo production chains: the simulated processors' Task Tables (processors/tasktables/demo/) and the
 production rules that make the demo inputs (rs.ingestion.demo) run S1 session → L0 → slices → L1 → L2 OCN,
-S2 L0 → L1C → L2A, and S3 L0 → OL1 → OL2 and SL1 → SL2. Idempotent: run it at every start."""
+S2 L0 → L1C → L2A, and S3 L0 → OL1 → OL2 and SL1 → SL2. Idempotent: what is missing is created, what an operator
+edited is kept (unless a reset is asked for)."""
 
 from __future__ import annotations
 
@@ -89,7 +90,9 @@ class DemoSetup:
     already: list[str] = field(default_factory=list)
     differing: list[str] = field(default_factory=list)  # same version imported from different bytes
     rules_created: list[str] = field(default_factory=list)
-    rules_updated: list[str] = field(default_factory=list)
+    rules_kept: list[str] = field(default_factory=list)  # already there, left as they are (no reset asked)
+    rules_updated: list[str] = field(default_factory=list)  # put back as shipped by a reset
+    rules_unchanged: list[str] = field(default_factory=list)  # a reset found them as shipped
 
 
 def _version_of(path: Path, outcome: DemoSetup) -> ProcessorVersion:
@@ -105,9 +108,10 @@ def _version_of(path: Path, outcome: DemoSetup) -> ProcessorVersion:
     return existing
 
 
-def demo_setup() -> DemoSetup:
-    """Import the demo Task Tables that are missing, create or reset the demo rules (enabled, as shipped) and the
-    orbit wait of the demo L1 jobs."""
+def demo_setup(*, reset: bool = False) -> DemoSetup:
+    """Import the demo Task Tables that are missing and create the demo rules and the orbit wait of the demo L1 jobs
+    that are missing. Existing rules and the orbit wait are left as an operator set them; with `reset` they are put
+    back as shipped (enabled, every field and parameter)."""
     outcome = DemoSetup()
     with transaction.atomic():
         versions = {path.relative_to(DEMO_TABLES).as_posix(): _version_of(path, outcome)
@@ -118,21 +122,25 @@ def demo_setup() -> DemoSetup:
             if rule is None:
                 rule = shipped
                 outcome.rules_created.append(demo.name)
-            else:  # every setting back to the shipped one (an operator's edit of a demo rule is undone)
+            elif not reset:
+                outcome.rules_kept.append(demo.name)
+                continue
+            else:
                 changed = list(rule.parameters.values_list("name", "value")) != list(demo.parameters)
                 for field_name in RESET_FIELDS:
                     if getattr(rule, field_name) != getattr(shipped, field_name):
                         setattr(rule, field_name, getattr(shipped, field_name))
                         changed = True
-                if changed:
-                    outcome.rules_updated.append(demo.name)
+                (outcome.rules_updated if changed else outcome.rules_unchanged).append(demo.name)
             rule.full_clean()
             rule.save()
             rule.parameters.all().delete()
             RuleParameter.objects.bulk_create(
                 RuleParameter(rule=rule, position=n, name=name, value=value)
                 for n, (name, value) in enumerate(demo.parameters))
-        InputTimeout.objects.update_or_create(
-            defaults={"wait_from_creation_s": DEMO_ORBIT_WAIT_S, "wait_from_sensing_s": None},
-            **DEMO_INPUT_TIMEOUT)
+        wait = {"wait_from_creation_s": DEMO_ORBIT_WAIT_S, "wait_from_sensing_s": None}
+        if reset:
+            InputTimeout.objects.update_or_create(defaults=wait, **DEMO_INPUT_TIMEOUT)
+        else:
+            InputTimeout.objects.get_or_create(defaults=wait, **DEMO_INPUT_TIMEOUT)
     return outcome

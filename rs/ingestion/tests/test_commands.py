@@ -14,10 +14,12 @@ from django.core.management import CommandError, call_command
 from conftest import ROOT, worker_database_url
 from rs.catalog.models import Product
 from rs.catalog.storage import object_store
+from rs.catalog.tests import factories
 from rs.ingestion.choices import EntryState
-from rs.ingestion.models import InboxEntry
+from rs.ingestion.models import Inbox, InboxEntry
 from rs.ingestion.tests.ingestion_support import directory_inbox
 from rs.ingestion.tests.test_inbox_directory import EOF_NAME, EOF_TEXT
+from rs.production.models import ProductionRule
 
 OTHER = EOF_NAME.replace("T130700", "T140700")
 UNRECOGNISED = ("unrecognised name: garbage.bin: matches no Sentinel product, auxiliary, Earth Explorer or session "
@@ -148,3 +150,27 @@ def test_demo_generate_and_demo_inbox(db, tmp_path: Path):
     failure, _, _ = run_failing("demo", "inbox", str(tmp_path / "missing"))
     missing = tmp_path / "missing"
     assert str(failure) == f"{missing} is not a directory (run `demo generate {missing}` first)"
+
+
+def test_demo_load_sets_up_the_chains_the_products_and_their_inbox_only_on_an_empty_catalog(db, tmp_path: Path):
+    target = tmp_path / "demo"
+    assert run("demo", "load", str(target), "--if-empty")[0] == (
+        "demo processors: 10 imported, 0 already there; demo rules: 10 created, 0 kept as they are\n"
+        f"50 demo items in {target}\n"
+        f"inbox demo created on {target}\n")
+    assert list(Inbox.objects.values_list("name", "location", "enabled")) == [("demo", str(target), True)]
+    assert ProductionRule.objects.filter(name__startswith="demo-").count() == 10
+
+    factories.product()
+    ProductionRule.objects.filter(name="demo-s2-l1").update(enabled=False)
+    removed = sorted(item for item in target.iterdir() if item.is_file())[0]
+    removed.unlink()
+    assert run("demo", "load", str(target), "--if-empty")[0] == "the catalog has products: demo not loaded\n"
+    assert ProductionRule.objects.get(name="demo-s2-l1").enabled is False
+    assert not removed.exists()
+
+    assert run("demo", "load", str(target))[0] == (  # without --if-empty: missing parts only, edits kept
+        "demo processors: 0 imported, 10 already there; demo rules: 0 created, 10 kept as they are\n"
+        f"50 demo items in {target}\n"
+        f"inbox demo on {target} (already there)\n")
+    assert ProductionRule.objects.get(name="demo-s2-l1").enabled is False

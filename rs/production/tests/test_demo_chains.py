@@ -35,15 +35,15 @@ DEMO_PROCESSORS = {  # processor: (version, dialect, pools, tasks)
 }
 
 
-def setup_command() -> str:
+def setup_command(*options: str) -> str:
     out = io.StringIO()
-    call_command("production", "demo-setup", stdout=out, stderr=io.StringIO())
+    call_command("production", "demo-setup", *options, stdout=out, stderr=io.StringIO())
     return out.getvalue()
 
 
 def test_every_demo_table_imports_with_small_resources_and_runnable_executables():
     assert setup_command() == ("demo processors: 10 imported, 0 already there; "
-                               "demo rules: 10 created, 0 reset, 0 unchanged\n")
+                               "demo rules: 10 created, 0 kept as they are\n")
     assert len(list(DEMO_TABLES.rglob("*.xml"))) == len(DEMO_PROCESSORS)
     for version in ProcessorVersion.objects.select_related("processor"):
         expected_version, dialect, pools, tasks = DEMO_PROCESSORS[version.processor.name]
@@ -59,14 +59,44 @@ def test_every_demo_table_imports_with_small_resources_and_runnable_executables(
                                                       "Sim_Kill_Signal", "Sim_Skip_Outputs", "Sim_Fail_Tasks"}
 
 
-def test_demo_setup_is_idempotent_and_resets_edited_demo_rules():
-    setup_command()
+def edit_demo_rules() -> ProductionRule:
+    """An operator's edits: one demo rule disabled, slower and without a parameter, another deleted, the orbit wait
+    shortened."""
     rule = ProductionRule.objects.get(name="demo-s1-iw-l1")
     rule.enabled, rule.settle_s = False, 600
     rule.save()
     rule.parameters.filter(name="Slice_Number").delete()
+    ProductionRule.objects.filter(name="demo-s3-sl2").delete()
+    InputTimeout.objects.update(wait_from_creation_s=60)
+    return rule
+
+
+def test_demo_setup_again_creates_only_what_is_missing_and_keeps_an_operators_edits():
+    setup_command()
+    rule = edit_demo_rules()
+
     assert setup_command() == ("demo processors: 0 imported, 10 already there; "
-                               "demo rules: 0 created, 1 reset, 9 unchanged\n")
+                               "demo rules: 1 created, 9 kept as they are\n")
+
+    rule.refresh_from_db()
+    assert (rule.enabled, rule.settle_s) == (False, 600)
+    assert list(rule.parameters.values_list("name", "value")) == [
+        ("Timeliness_Category", "{timeliness_category}"), ("Mission_Id", "{mission_id}"),
+        ("Total_Number_Of_Slices", "{s1_total_slices}")]
+    recreated = ProductionRule.objects.get(name="demo-s3-sl2")
+    assert (recreated.enabled, recreated.product_types) == (True, "SL_1_RBT___")
+    assert ProductionRule.objects.count() == len(DEMO_RULES) and ProcessorVersion.objects.count() == 10
+    (timeout,) = InputTimeout.objects.all()
+    assert timeout.wait_from_creation_s == 60
+
+
+def test_demo_setup_reset_puts_the_edited_demo_rules_back_as_shipped():
+    setup_command()
+    rule = edit_demo_rules()
+
+    assert setup_command("--reset") == ("demo processors: 0 imported, 10 already there; "
+                                        "demo rules: 1 created, 1 reset, 8 unchanged\n")
+
     rule.refresh_from_db()
     assert (rule.enabled, rule.settle_s) == (True, 0)
     assert list(rule.parameters.values_list("name", "value")) == [

@@ -1,16 +1,22 @@
-"""`manage.py access keys rotate|list|maintain`, `access clients create|list`, `access sessions revoke --user`."""
+"""`manage.py access keys rotate|list|maintain`, `access clients create|list`, `access sessions revoke --user`,
+`access local-admin FILE`."""
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+LOCAL_ADMIN = "admin"  # the superuser `make run` creates and prints the password of
+
 
 class Command(BaseCommand):
-    help = "Access: signing keys, OAuth clients, token sessions."
+    help = "Access: signing keys, OAuth clients, token sessions, the embedded default's admin account."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="area", required=True, metavar="AREA")
@@ -30,11 +36,20 @@ class Command(BaseCommand):
         sessions = sub.add_parser("sessions", help="token sessions")
         sessions.add_argument("action", choices=["revoke"])
         sessions.add_argument("--user", required=True, help="username whose sessions and tokens end now")
+        local_admin = sub.add_parser(
+            "local-admin", help="the superuser `admin` of `make run` and its password kept in FILE",
+            description="Creates `admin` when missing and prints its password, the one kept in FILE. When FILE is "
+                        "missing a fresh password is set and written there. A password changed since FILE was "
+                        "written is not printed (nor reset).")
+        local_admin.add_argument("password_file", type=Path, metavar="FILE")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from rs.access import services
         from rs.access.models import OAuthClient, SigningKey
 
+        if options["area"] == "local-admin":
+            self._local_admin(password_file=options["password_file"])
+            return
         area, action = options["area"], options["action"]
         if area == "keys" and action == "rotate":
             self.stdout.write(f"rotated: {services.signing_keys_rotate().kid} is now active")
@@ -67,3 +82,24 @@ class Command(BaseCommand):
                 raise CommandError(f"no user named {options['user']!r}")
             count = services.user_sessions_revoke(user_id=user.pk)
             self.stdout.write(f"{count} session(s) revoked; access tokens of {user.username} refused from now")
+
+    def _local_admin(self, *, password_file: Path) -> None:
+        users = get_user_model().objects
+        admin = users.filter(username=LOCAL_ADMIN).first()
+        kept = password_file.read_text().strip() if password_file.is_file() else ""
+        if admin is not None and kept and not admin.check_password(kept):
+            self.stdout.write(f"password: not the one in {password_file} any more (changed in the admin; delete the "
+                              "file for a new one)")
+            return
+        password = kept or secrets.token_urlsafe(12)
+        if admin is None:
+            users.create_superuser(username=LOCAL_ADMIN, email=f"{LOCAL_ADMIN}@localhost", password=password)
+        elif not kept:  # the file was lost: a password nobody knows is replaced by one that is printed
+            admin.set_password(password)
+            admin.save(update_fields=["password"])
+        if not kept:
+            password_file.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(password + "\n")
+        self.stdout.write(f"password: {password}")

@@ -1,4 +1,4 @@
-"""`python manage.py catalog demo [--if-empty]` and `catalog load FILE.ndjson`: catalogue administration."""
+"""`python manage.py catalog load FILE.ndjson`: catalogue administration."""
 
 from __future__ import annotations
 
@@ -13,14 +13,12 @@ from rs.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Catalog administration: demo (load the demo products), load (bulk-load metadata-only products)."
+    help = "Catalog administration: load (bulk-load metadata-only products)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         from rs.catalog.bulk import DEFAULT_BATCH_SIZE
 
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-        demo = sub.add_parser("demo", help="register the demo products (bytes in object storage, published)")
-        demo.add_argument("--if-empty", action="store_true", help="do nothing when the catalog has products")
         load = sub.add_parser(
             "load", help="bulk-load metadata-only products from NDJSON (format: rs/catalog/bulk/)",
             description="Each batch is validated, then written in one transaction. The first bad line stops the "
@@ -41,22 +39,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            if options["action"] == "demo":
-                self._demo(if_empty=options["if_empty"])
-            elif options["action"] == "load":
+            if options["action"] == "load":
                 self._load(options)
         except DomainError as exc:
             raise CommandError(str(exc)) from None
-
-    def _demo(self, *, if_empty: bool) -> None:
-        from rs.catalog import selectors
-        from rs.catalog.demo import demo_catalog_load
-
-        if if_empty and selectors.product_search(scope=None).exists():
-            self.stdout.write("catalog not empty: demo products not loaded")
-            return
-        added = demo_catalog_load()
-        self.stdout.write(self.style.SUCCESS(f"demo products registered: {added}"))
 
     def _load(self, options: dict[str, Any]) -> None:
         from rs.catalog.bulk import BulkLoadError, Progress, products_load
