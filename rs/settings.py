@@ -53,29 +53,42 @@ def _env_bool(name: str, default: bool) -> bool:
     return _boolean_words[word]
 
 
+def _url_shown(value: str) -> str:
+    """The URL for an error message, its password masked (broker and backend URLs carry one)."""
+    try:
+        parts = urlsplit(value)
+        if parts.password is None:
+            return repr(value)
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return repr(parts._replace(netloc=netloc).geturl())
+    except ValueError:
+        return "(the value given)"
+
+
 def _url_checked(name: str, value: str, schemes: tuple[str, ...]) -> str:
     """The URL when its scheme is one of `schemes` and it names a host (file: an absolute path) and a valid port."""
+    shown = _url_shown(value)
     parts = urlsplit(value)
     if parts.scheme not in schemes or value[: len(parts.scheme) + 3].lower() != f"{parts.scheme}://":
         *others, last = [f"{scheme}://" for scheme in schemes]
         accepted = f"{', '.join(others)} or {last}" if others else last
-        raise ImproperlyConfigured(f"{name}={value!r}: use {accepted}")
+        raise ImproperlyConfigured(f"{name}={shown}: use {accepted}")
     if parts.scheme == "file":
         # Celery's file backend takes everything after file:// (or file://localhost) as the folder
         if parts.netloc not in {"", "localhost"} or not parts.path.startswith("/"):
-            raise ImproperlyConfigured(f"{name}={value!r}: use file:///absolute/path")
+            raise ImproperlyConfigured(f"{name}={shown}: use file:///absolute/path")
         return value
     if parts.scheme == "filesystem":  # kombu's transport: its folders are transport options, not parts of the URL
         return value
     if not parts.hostname:
-        raise ImproperlyConfigured(f"{name}={value!r}: the URL names no host")
+        raise ImproperlyConfigured(f"{name}={shown}: the URL names no host")
     try:
         parts.port  # noqa: B018 - urlsplit checks the port only when it is read
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r}: the port is not a number from 0 to 65535") from None
+        raise ImproperlyConfigured(f"{name}={shown}: the port is not a number from 0 to 65535") from None
     database = parts.path.strip("/")
     if parts.scheme in {"redis", "rediss"} and database and not database.isdigit():
-        raise ImproperlyConfigured(f"{name}={value!r}: the Redis database is a number (redis://host:6379/0)")
+        raise ImproperlyConfigured(f"{name}={shown}: the Redis database is a number (redis://host:6379/0)")
     return value
 
 

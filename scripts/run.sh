@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[run]\033[0m %s\n' "$*" || true; }  # never fails: it also runs once the terminal is gone
 PY=.venv/bin/python
 PORT=${RS_PORT:-8000}
-RS_VAR_DIR=$(realpath -m "${RS_VAR_DIR:-var}")
-export RS_VAR_DIR  # the settings put everything under it
+# as the settings read it (the environment, else .env, else ./var): the script's folders are the processes' folders
+RS_VAR_DIR=$($PY -c "from rs.settings import VAR_DIR; print(VAR_DIR)")
+export RS_VAR_DIR
 VAR=$RS_VAR_DIR
 STOP_GRACE_S=30  # a worker finishes its running tasks first; what is still running then is killed (and retried)
 
@@ -34,23 +35,31 @@ QUEUES=$($PY -c "from rs.settings import RS_QUEUES; print(','.join(RS_QUEUES))")
 # which stops them in order, and what is left of a group after the grace period is killed with it.
 set -m
 pids=()
+stopping=0
 stopped=0
+forced=0
 stop() {
   [ $stopped = 1 ] && return
-  stopped=1
-  trap - INT TERM HUP
-  log "stopping"
-  # the leaders only: gunicorn's master and the worker's main process stop their children themselves, the worker
-  # after its running tasks (warm shutdown)
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq $((STOP_GRACE_S * 10))); do
-    alive=0
-    for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
+  if [ $stopping = 0 ]; then
+    stopping=1
+    # a second Ctrl-C (or TERM, HUP) during the grace period kills at once instead of leaving the groups behind
+    trap 'forced=1' INT TERM HUP
+    log "stopping (Ctrl-C again to kill at once)"
+    # the leaders only: gunicorn's master and the worker's main process stop their children themselves, the worker
+    # after its running tasks (warm shutdown)
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in $(seq $((STOP_GRACE_S * 10))); do
+      [ $forced = 1 ] && break
+      alive=0
+      for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+      [ $alive = 0 ] && break
+      sleep 0.1
+    done
+  fi
+  # also reached from the EXIT trap when the script ends in the middle of a stop: nothing outlives it
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  stopped=1
   log "stopped"
 }
 trap 'stop; exit 0' INT TERM HUP

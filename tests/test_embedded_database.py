@@ -68,7 +68,12 @@ def test_concurrent_writers_on_the_embedded_database_all_commit(tmp_path):
     script = WRITER_SCRIPT.format(per_writer=PRODUCTS_PER_WRITER)
     writers = [subprocess.Popen([sys.executable, "-c", script, str(w)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for w in range(WRITERS)]
-    outputs = [w.communicate(timeout=300) for w in writers]
+    try:
+        outputs = [w.communicate(timeout=300) for w in writers]
+    finally:  # a timeout leaves no writer behind
+        for w in writers:
+            w.kill()
+            w.wait()
     for writer, (_out, err) in zip(writers, outputs, strict=True):
         assert writer.returncode == 0, err
         assert "database is locked" not in err

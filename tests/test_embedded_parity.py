@@ -34,9 +34,13 @@ def test_spatialite_and_postgis_answer_the_same_queries_with_the_expected_produc
     (tmp_path / "spatialite").mkdir()
     embedded = subprocess.Popen([sys.executable, "-m", "tests.embedded_parity", str(tmp_path / "spatialite")],
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    (tmp_path / "postgis").mkdir()
-    on_postgis = embedded_parity.scenario(directory=tmp_path / "postgis")
-    stdout, stderr = embedded.communicate(timeout=300)
+    try:
+        (tmp_path / "postgis").mkdir()
+        on_postgis = embedded_parity.scenario(directory=tmp_path / "postgis")
+        stdout, stderr = embedded.communicate(timeout=300)
+    finally:  # a failure on the PostGIS side or a timeout leaves no process behind
+        embedded.kill()
+        embedded.wait()
     assert embedded.returncode == 0, stderr[-5000:]
     on_spatialite = json.loads(stdout.strip().splitlines()[-1])
 

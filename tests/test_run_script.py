@@ -41,6 +41,18 @@ class Run:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def session_members(self) -> set[int]:
+        """Every process of run.sh's session (it leads a new one): its groups keep the session when orphaned."""
+        members = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == self.process.pid:
+                members.add(int(stat.parent.name))
+        return members
+
     def descendants(self) -> set[int]:
         """Every process below run.sh now (web master and workers, the Celery worker and its pool, beat)."""
         children: dict[int, list[int]] = {}
@@ -97,11 +109,11 @@ def start(tmp_path: Path) -> Iterator[Callable[[], Run]]:
             time.sleep(0.5)
 
     yield started
-    for run in runs:  # a failed test leaves nothing behind
-        if run.process.poll() is None:
-            for pid in [run.process.pid, *run.descendants()]:
-                with suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+    for run in runs:  # a failed test leaves nothing behind, even processes run.sh left orphaned
+        for pid in run.session_members():
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with suppress(subprocess.TimeoutExpired):
             run.process.wait(10)
 
 

@@ -143,6 +143,14 @@ def test_a_bad_url_stops_the_start_with_what_is_wrong(tmp_path, name, value, pro
     assert_refused(result, f"{name}={value!r}: {problem}")
 
 
+@pytest.mark.parametrize("name", ["CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"])
+def test_a_refused_url_does_not_print_its_password(tmp_path, name):
+    result = load_settings(tmp_path, SECRET_KEY=GOOD_SECRET, **{name: "rediss://:s3cr3t@redis.example.org:6380/x"})
+    assert_refused(result, f"{name}='rediss://:***@redis.example.org:6380/x': the Redis database is a number "
+                           "(redis://host:6379/0)")
+    assert "s3cr3t" not in result.stderr
+
+
 def test_good_urls_are_kept_as_given(tmp_path):
     urls = {
         "RS_S3_ENDPOINT_URL": "http://127.0.0.1:8333",

@@ -386,8 +386,10 @@ def test_two_redispatches_running_at_once_on_two_workers_deliver_once_to_each_co
 
     # when the periodic re-dispatch is sent twice at once (a run overlapping the next one, two beats by mistake)
     runs = [beat_sends(REDISPATCH_ENTRY) for _ in range(2)]
-    # then both runs found both deliveries pending and sent them: four messages for two deliveries
-    assert [logged_result(workers, run) for run in runs] == ["2", "2"]
+    # then the first run sends both deliveries; the second sends those not yet done when it reads them (on a busy
+    # machine a delivery may already have committed): up to four messages for two deliveries
+    sent = [int(logged_result(workers, run)) for run in runs]
+    assert sorted(sent)[1] == 2 and sorted(sent)[0] in (0, 1, 2), sent
 
     # and each consumer's effect is committed once
     wait_for(lambda: all(delivered for _, delivered, _ in deliveries_of(event, first, second)))

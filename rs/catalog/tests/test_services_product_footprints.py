@@ -90,3 +90,22 @@ def test_an_update_cannot_give_a_product_a_footprint_it_may_not_carry():
     wave = wave_mode_l0()
     moved = services.product_update(product_id=wave.id, footprint=LineString((10, 0), (12, 1), srid=4326))
     assert Product.objects.get(pk=moved.id).footprint.wkt == "LINESTRING (10 0, 12 1)"
+
+
+def test_the_migration_splits_nadir_lines_stored_unwrapped_and_leaves_split_polygons_alone():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("rs.catalog.migrations.0011_nadir_lines_split_at_antimeridian")
+    # a line stored the old way (longitudes beyond 180°), and a polygon stored split, touching the meridian
+    line = wave_mode_l0()
+    Product.objects.filter(pk=line.id).update(footprint=LineString((178.0, 50.0), (182.0, 52.0), srid=4326))
+    crossing = factories.product(footprint=Polygon(((178, 50), (-178, 50), (-178, 53), (178, 53), (178, 50)),
+                                                   srid=4326))
+    polygon_before = Product.objects.get(pk=crossing.id).footprint.wkt
+
+    migration.nadir_lines_split(apps, None)
+
+    assert Product.objects.get(pk=line.id).footprint.wkt == "MULTILINESTRING ((178 50, 180 51), (-180 51, -178 52))"
+    assert Product.objects.get(pk=crossing.id).footprint.wkt == polygon_before

@@ -169,8 +169,10 @@ def test_demo_load_sets_up_the_chains_the_products_and_their_inbox_only_on_an_em
     assert ProductionRule.objects.get(name="demo-s2-l1").enabled is False
     assert not removed.exists()
 
+    Inbox.objects.filter(name="demo").update(enabled=False)
     assert run("demo", "load", str(target))[0] == (  # without --if-empty: missing parts only, edits kept
         "demo processors: 0 imported, 10 already there; demo rules: 0 created, 10 kept as they are\n"
         f"50 demo items in {target}\n"
-        f"inbox demo on {target} (already there)\n")
+        f"inbox demo on {target} (already there, disabled: left as the operator set it)\n")
     assert ProductionRule.objects.get(name="demo-s2-l1").enabled is False
+    assert Inbox.objects.get(name="demo").enabled is False

@@ -79,7 +79,9 @@ class Command(BaseCommand):
                 services.inbox_create(name=name, kind="directory", location=str(directory), poll_interval_s=10)
                 self.stdout.write(self.style.SUCCESS(f"inbox {name} created on {directory}"))
             else:
-                services.inbox_update(inbox_id=existing.pk, kind="directory", location=str(directory), enabled=True)
-                self.stdout.write(f"inbox {name} on {directory} (already there)")
+                # an operator who switched the demo inbox off keeps it off
+                services.inbox_update(inbox_id=existing.pk, kind="directory", location=str(directory))
+                state = "" if existing.enabled else ", disabled: left as the operator set it"
+                self.stdout.write(f"inbox {name} on {directory} (already there{state})")
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
