@@ -197,7 +197,7 @@ class ProductAdmin(OfflineGISModelAdmin):
 
 class DeliveryInline(ReadOnlyInline):
     model = EventDelivery
-    fields = readonly_fields = ("consumer", "delivered_at", "attempts", "last_error")
+    fields = readonly_fields = ("consumer", "delivered_at", "attempts", "last_error", "redispatches", "redispatched_at")
 
 
 @admin.register(CatalogEvent)

@@ -42,6 +42,10 @@ class EventDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    # Set by the periodic re-dispatch only (the first send, on commit, writes nothing): each re-send waits twice as
+    # long as the one before, so a queue without workers is not flooded with copies of the same delivery.
+    redispatched_at = models.DateTimeField(null=True, blank=True)
+    redispatches = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "consumer"], name="delivery_unique_consumer")]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from rs.catalog.events import EventConsumer, consumer_get, consumer_names, consumers_for
@@ -120,32 +122,44 @@ def event_deliver(*, event_id: int, consumer_name: str) -> bool:
     return True
 
 
+# A delivery re-sent k times waits delay x 2^k before the next re-send (at most delay x 2^REDISPATCH_BACKOFF_MAX).
+REDISPATCH_BACKOFF_MAX = 6
+
+
 def events_redispatch(*, older_than_s: int | None = None, limit: int = 500) -> int:
-    """Re-enqueue deliveries whose on-commit send was lost (broker down, process killed). Returns how many were sent."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_s if older_than_s is not None
-                                                 else settings.RS_EVENT_REDISPATCH_AFTER_S)
-    known = consumer_names()
-    # Only events with a delivery to send (attempts left, a consumer this process knows) or none left (to close).
-    # Events held only by exhausted or unknown deliveries stay pending for an operator; being the oldest, they would
-    # otherwise fill every batch once `limit` of them exist, and no lost send behind them would ever go out again.
-    pending = EventDelivery.objects.filter(event=OuterRef("pk"), delivered_at__isnull=True)
-    retryable = pending.filter(attempts__lt=settings.RS_EVENT_MAX_ATTEMPTS, consumer__in=known)
-    events = (
-        CatalogEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)
-        .filter(Exists(retryable) | ~Exists(pending))
-        .order_by("created_at")
+    """Re-enqueue deliveries whose send was lost (broker down, process killed) or whose message went nowhere (a
+    queue without workers). Returns how many were sent.
+
+    A few statements whatever the backlog: one read of the deliveries due, one UPDATE per back-off step they were
+    at, one UPDATE closing events with nothing left to deliver."""
+    delay = timedelta(seconds=older_than_s if older_than_s is not None else settings.RS_EVENT_REDISPATCH_AFTER_S)
+    now = timezone.now()
+    # Only deliveries that can be sent (attempts left, a consumer this process knows): exhausted or unknown ones stay
+    # pending for an operator; being the oldest, they would otherwise fill every batch once `limit` of them exist.
+    never_resent = Q(redispatched_at__isnull=True)
+    backed_off = [Q(redispatches=k, redispatched_at__lt=now - delay * 2**k) for k in range(REDISPATCH_BACKOFF_MAX)]
+    backed_off.append(Q(redispatches__gte=REDISPATCH_BACKOFF_MAX,
+                        redispatched_at__lt=now - delay * 2**REDISPATCH_BACKOFF_MAX))
+    due = list(
+        EventDelivery.objects.filter(
+            delivered_at__isnull=True, attempts__lt=settings.RS_EVENT_MAX_ATTEMPTS, consumer__in=consumer_names(),
+            event__dispatched_at__isnull=True, event__created_at__lt=now - delay,
+        )
+        .filter(reduce(operator.or_, backed_off, never_resent))
+        .order_by("event_id", "consumer")
+        .values_list("pk", "event_id", "consumer", "redispatches")[:limit]
     )
-    sent = 0
-    for event in events[:limit]:
-        left = list(
-            EventDelivery.objects.filter(event=event, delivered_at__isnull=True).values_list("consumer", "attempts")
-        )
-        if not left:
-            CatalogEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
-            continue
-        sent += _deliveries_enqueue(
-            event.pk, [name for name, attempts in left if attempts < settings.RS_EVENT_MAX_ATTEMPTS]
-        )
+    by_step: dict[int, list[int]] = {}
+    for pk, _, _, redispatches in due:
+        by_step.setdefault(min(redispatches, REDISPATCH_BACKOFF_MAX), []).append(pk)
+    for step, pks in by_step.items():  # before sending: a worker taking a message at once finds the row up to date
+        EventDelivery.objects.filter(pk__in=pks).update(redispatched_at=now, redispatches=step + 1)
+    sent = sum(_deliveries_enqueue(event_id, [consumer]) for _, event_id, consumer, _ in due)
+
+    pending = EventDelivery.objects.filter(event=OuterRef("pk"), delivered_at__isnull=True)
+    closable = (CatalogEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=now - delay)
+                .filter(~Exists(pending)).order_by("created_at").values("pk")[:limit])
+    CatalogEvent.objects.filter(pk__in=closable, dispatched_at__isnull=True).update(dispatched_at=now)
     return sent
 
 
@@ -160,7 +174,8 @@ def events_purge(*, older_than_days: int | None = None) -> int:
 def delivery_retry(*, delivery_id: int) -> None:
     """Operator action: give a delivery that exhausted its attempts a fresh start."""
     with transaction.atomic():
-        updated = EventDelivery.objects.filter(pk=delivery_id, delivered_at__isnull=True).update(attempts=0)
+        updated = EventDelivery.objects.filter(pk=delivery_id, delivered_at__isnull=True).update(
+            attempts=0, redispatches=0, redispatched_at=None)
         if not updated:
             raise NotFound(f"no pending delivery {delivery_id}")
         delivery = EventDelivery.objects.get(pk=delivery_id)

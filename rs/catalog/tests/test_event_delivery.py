@@ -427,3 +427,54 @@ def test_deliveries_left_for_an_operator_do_not_hold_back_a_pending_one_behind_t
     assert services.events_redispatch(older_than_s=0, limit=1) == 1
     assert services.events_redispatch(older_than_s=0, limit=1) == 1
     assert EventDelivery.objects.get(event=stuck_event, consumer=delivery_counter).attempts == 1
+
+
+def test_a_delivery_that_stays_pending_is_re_sent_with_a_doubling_wait(transactional_db, delivery_counter):
+    # given an event whose delivery was never done (its message lost, or sitting on a queue without workers)
+    product = factories.product(publish=False)
+    event = CatalogEvent.objects.get(product_id=product.id, kind="created")
+    only_ours(event, delivery_counter)
+    CatalogEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(seconds=15))
+    delivery = EventDelivery.objects.get(event=event, consumer=delivery_counter)
+
+    def redispatched(ago_s: float) -> None:
+        EventDelivery.objects.filter(pk=delivery.pk).update(
+            redispatched_at=timezone.now() - timedelta(seconds=ago_s))
+
+    # when the re-dispatch (delay 10 s) runs: sent once, then not again before 10 s x 2
+    assert services.events_redispatch(older_than_s=10) == 1
+    assert EventDelivery.objects.get(pk=delivery.pk).redispatches == 1
+    assert services.events_redispatch(older_than_s=10) == 0
+    redispatched(ago_s=19)
+    assert services.events_redispatch(older_than_s=10) == 0
+    redispatched(ago_s=21)
+    assert services.events_redispatch(older_than_s=10) == 1
+    # then 10 s x 4 after the second re-send, and so on; the wait stops doubling at 10 s x 64
+    redispatched(ago_s=39)
+    assert services.events_redispatch(older_than_s=10) == 0
+    redispatched(ago_s=41)
+    assert services.events_redispatch(older_than_s=10) == 1
+    EventDelivery.objects.filter(pk=delivery.pk).update(redispatches=9)
+    redispatched(ago_s=641)
+    assert services.events_redispatch(older_than_s=10) == 1
+    assert EventDelivery.objects.get(pk=delivery.pk).redispatches == 7
+    # and an operator's retry starts the delivery afresh
+    services.delivery_retry(delivery_id=delivery.pk)
+    assert EventDelivery.objects.filter(pk=delivery.pk).values_list("attempts", "redispatches",
+                                                                     "redispatched_at").get() == (0, 0, None)
+
+
+def test_the_re_dispatch_is_three_statements_whatever_the_backlog(transactional_db, delivery_counter,
+                                                                  django_assert_num_queries):
+    events = []
+    for _ in range(30):
+        product = factories.product(publish=False)
+        event = CatalogEvent.objects.get(product_id=product.id, kind="created")
+        only_ours(event, delivery_counter)
+        events.append(event.pk)
+    CatalogEvent.objects.filter(pk__in=events).update(created_at=timezone.now() - timedelta(seconds=15))
+    # one read of the deliveries due, one UPDATE of their back-off, one UPDATE closing finished events
+    with django_assert_num_queries(3):
+        assert services.events_redispatch(older_than_s=10) == 30
+    assert set(EventDelivery.objects.filter(event_id__in=events, consumer=delivery_counter)
+               .values_list("redispatches", flat=True)) == {1}
