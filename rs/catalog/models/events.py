@@ -45,7 +45,7 @@ class EventDelivery(models.Model):
     # Set by the periodic re-dispatch only (the first send, on commit, writes nothing): each re-send waits twice as
     # long as the one before, so a queue without workers is not flooded with copies of the same delivery.
     redispatched_at = models.DateTimeField(null=True, blank=True)
-    redispatches = models.PositiveIntegerField(default=0)
+    redispatches = models.PositiveIntegerField(db_default=0)  # in the database: raw batch inserts write rows too
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "consumer"], name="delivery_unique_consumer")]
