@@ -3,6 +3,7 @@ cql2-text, POST with cql2-json), pages through every result and reads the items,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,8 +24,12 @@ def committed_catalog(transactional_db: None) -> dict[str, Product]:
 
 
 @pytest.fixture
-def client(live_server: Any, committed_catalog: dict[str, Product]) -> Client:
-    return Client.open(f"{live_server.url}/stac/")
+def client(live_server: Any, committed_catalog: dict[str, Product]) -> Iterator[Client]:
+    client = Client.open(f"{live_server.url}/stac/")
+    yield client
+    # its keep-alive connection holds a live-server thread, and that thread's database connection, until closed
+    assert client._stac_io is not None
+    client._stac_io.session.close()
 
 
 def test_it_opens_the_api_and_lists_the_collections(client: Client) -> None:
