@@ -47,41 +47,39 @@ def path_api(request: HttpRequest) -> PathApi | None:
     return None
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    message = "The request could not be read"
+def _api_error(
+    request: HttpRequest, *, status: int, codes: tuple[str, str, str], message: str, operator_message: str = ""
+) -> HttpResponse | None:
+    """The error in the format of the API addressed, `codes` being the operator API's, OData's and STAC's; None for
+    the web pages and the admin."""
+    operator_code, odata_code, stac_code = codes
     match path_api(request):
         case PathApi.OPERATOR:
-            return error_response(status_code=400, code="bad_request", message=f"{message}.")
+            return error_response(status_code=status, code=operator_code, message=operator_message or f"{message}.")
         case PathApi.ODATA:
-            return ODataError(400, "BadRequest", message).response()
+            return ODataError(status, odata_code, message).response()
         case PathApi.STAC:
-            return StacError(400, "InvalidParameterValue", message).response()
-    return defaults.bad_request(request, exception)
+            return StacError(status, stac_code, message).response()
+    return None
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    response = _api_error(request, status=400, codes=("bad_request", "BadRequest", "InvalidParameterValue"),
+                          message="The request could not be read")
+    return response if response is not None else defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    message = "You do not have permission to perform this action"
-    match path_api(request):
-        case PathApi.OPERATOR:
-            return error_response(status_code=403, code="permission_denied", message=f"{message}.")
-        case PathApi.ODATA:
-            return ODataError(403, "Forbidden", message).response()
-        case PathApi.STAC:
-            return StacError(403, "Forbidden", message).response()
-    return defaults.permission_denied(request, exception)
+    response = _api_error(request, status=403, codes=("permission_denied", "Forbidden", "Forbidden"),
+                          message="You do not have permission to perform this action")
+    return response if response is not None else defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     message = f"No resource {request.path!r} in this API"
-    match path_api(request):
-        case PathApi.OPERATOR:
-            return error_response(status_code=404, code="not_found",
-                                  message=f"{message}: the endpoints are described at {API_PREFIX}schema/.")
-        case PathApi.ODATA:
-            return ODataError(404, "NotFound", message).response()
-        case PathApi.STAC:
-            return StacError(404, "NotFound", message).response()
-    return defaults.page_not_found(request, exception)
+    response = _api_error(request, status=404, codes=("not_found", "NotFound", "NotFound"), message=message,
+                          operator_message=f"{message}: the endpoints are described at {API_PREFIX}schema/.")
+    return response if response is not None else defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

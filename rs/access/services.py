@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -362,3 +364,29 @@ def external_issuer_save(*, issuer: ExternalIssuer) -> ExternalIssuer:
 def external_issuer_delete(*, issuer: ExternalIssuer) -> None:
     issuer.delete()
     external_issuers.issuers_changed()
+
+
+LOCAL_ADMIN = "admin"  # the superuser `make run` creates and prints the password of
+
+
+def local_admin_ensure(*, password_file: Path) -> str | None:
+    """The superuser `admin` of the embedded default, created when missing; returns its password, the one kept in
+    `password_file` (a fresh one is set and written there when the file is missing), or None when the password was
+    changed in the admin since the file was written (it is then neither printed nor reset)."""
+    users = get_user_model().objects
+    admin = users.filter(username=LOCAL_ADMIN).first()
+    kept = password_file.read_text().strip() if password_file.is_file() else ""
+    if admin is not None and kept and not admin.check_password(kept):
+        return None
+    password = kept or secrets.token_urlsafe(12)
+    if admin is None:
+        users.create_superuser(username=LOCAL_ADMIN, email=f"{LOCAL_ADMIN}@localhost", password=password)
+    elif not kept:  # the file was lost: a password nobody knows is replaced by one that is printed
+        admin.set_password(password)
+        admin.save(update_fields=["password"])
+    if not kept:
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(password + "\n")
+    return password

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -36,7 +36,9 @@ from rs.catalog import selectors as catalog_selectors
 from rs.errors import Conflict, NotFound
 from rs.production import selectors as production_selectors
 from rs.production.choices import TERMINAL_STATES, JobState
-from rs.production.models import Job, TaskRun
+
+if TYPE_CHECKING:
+    from rs.production.models import Job, TaskRun
 
 PASS, DIFFERS, FAILED, PENDING = "pass", "differs", "failed", "pending"
 JOB_TOTAL = "(job)"  # the row of the costs table that sums a job's tasks and carries its I/O volumes

@@ -42,11 +42,11 @@ from rs.catalog.query.selectors import ProductRef, operational_products_matching
 from rs.errors import Conflict, NotFound
 from rs.production import selectors as production_selectors
 from rs.production import services as production_services
-from rs.production.models import Job, ProcessorVersion, ProductionRule
 from rs.production.orders.validation import parameters_check, template_rule_pick
 
 if TYPE_CHECKING:
     from rs.catalog.selectors import Product
+    from rs.production.models import Job, ProcessorVersion, ProductionRule
 
 logger = logging.getLogger(__name__)
 

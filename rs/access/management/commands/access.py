@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-LOCAL_ADMIN = "admin"  # the superuser `make run` creates and prints the password of
 
 
 class Command(BaseCommand):
@@ -84,22 +80,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{count} session(s) revoked; access tokens of {user.username} refused from now")
 
     def _local_admin(self, *, password_file: Path) -> None:
-        users = get_user_model().objects
-        admin = users.filter(username=LOCAL_ADMIN).first()
-        kept = password_file.read_text().strip() if password_file.is_file() else ""
-        if admin is not None and kept and not admin.check_password(kept):
+        from rs.access.services import local_admin_ensure
+
+        password = local_admin_ensure(password_file=password_file)
+        if password is None:
             self.stdout.write(f"password: not the one in {password_file} any more (changed in the admin; delete the "
                               "file for a new one)")
             return
-        password = kept or secrets.token_urlsafe(12)
-        if admin is None:
-            users.create_superuser(username=LOCAL_ADMIN, email=f"{LOCAL_ADMIN}@localhost", password=password)
-        elif not kept:  # the file was lost: a password nobody knows is replaced by one that is printed
-            admin.set_password(password)
-            admin.save(update_fields=["password"])
-        if not kept:
-            password_file.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(password + "\n")
         self.stdout.write(f"password: {password}")
